@@ -1,0 +1,64 @@
+/** Machine-readable error codes that the HTTP API can answer with. */
+export type ErrorCode =
+  | "bad_request"
+  | "invalid_json"
+  | "validation_failed"
+  | "not_found"
+  | "payload_too_large"
+  | "unsupported_media_type"
+  | "service_unavailable"
+  | "internal_error";
+
+/** One problem found while validating input, as shown to API clients. */
+export interface ErrorIssue {
+  path: string;
+  message: string;
+}
+
+/** Options for {@linkcode HttpError}. */
+export interface HttpErrorOptions {
+  /** Machine-readable code; derived from the status when omitted. */
+  code?: ErrorCode;
+  /** Field-level problems, for validation errors. */
+  issues?: ErrorIssue[];
+  cause?: unknown;
+}
+
+const CODES_BY_STATUS: Record<number, ErrorCode> = {
+  400: "bad_request",
+  404: "not_found",
+  413: "payload_too_large",
+  415: "unsupported_media_type",
+  503: "service_unavailable",
+};
+
+/** The one error type handlers throw; `lib/app.ts` turns it into a response. */
+export class HttpError extends Error {
+  readonly status: number;
+  readonly code: ErrorCode;
+  readonly issues?: ErrorIssue[];
+
+  constructor(status: number, message: string, options: HttpErrorOptions = {}) {
+    super(message, { cause: options.cause });
+    this.name = "HttpError";
+    this.status = status;
+    this.code = options.code ?? CODES_BY_STATUS[status] ?? "internal_error";
+    this.issues = options.issues;
+  }
+}
+
+/** The JSON body of every API error response. */
+export interface ErrorBody {
+  error: { code: ErrorCode; message: string; issues?: ErrorIssue[] };
+}
+
+/** Builds the JSON body for an {@linkcode HttpError}. */
+export function errorBody(error: HttpError): ErrorBody {
+  return {
+    error: {
+      code: error.code,
+      message: error.message,
+      ...(error.issues ? { issues: error.issues } : {}),
+    },
+  };
+}

@@ -1,0 +1,45 @@
+/** The languages a room can be in, with the ids the HTTP API uses. */
+export const LANGUAGE_IDS = [
+  "javascript",
+  "typescript",
+  "python",
+  "java",
+  "go",
+  "cpp",
+  "rust",
+  "sql",
+  "html",
+  "css",
+  "json",
+  "markdown",
+  "plaintext",
+] as const;
+
+/** One of {@linkcode LANGUAGE_IDS}. */
+export type LanguageId = typeof LANGUAGE_IDS[number];
+
+/** The language a room gets when none is asked for. */
+export const DEFAULT_LANGUAGE: LanguageId = "javascript";
+
+/** Human-readable names for the language picker. */
+export const LANGUAGE_LABELS: Readonly<Record<LanguageId, string>> = {
+  javascript: "JavaScript",
+  typescript: "TypeScript",
+  python: "Python",
+  java: "Java",
+  go: "Go",
+  cpp: "C++",
+  rust: "Rust",
+  sql: "SQL",
+  html: "HTML",
+  css: "CSS",
+  json: "JSON",
+  markdown: "Markdown",
+  plaintext: "Plain text",
+};
+
+/** Whether `value` is a known language id. */
+export function isLanguageId(value: unknown): value is LanguageId {
+  return typeof value === "string" &&
+    (LANGUAGE_IDS as readonly string[]).includes(value);
+}

@@ -1,0 +1,62 @@
+import { z } from "zod";
+import { HttpError } from "./errors.ts";
+import { LANGUAGE_IDS } from "./languages.ts";
+import { MAX_CODE_BYTES, utf8Length } from "./limits.ts";
+
+const LanguageSchema = z.enum(LANGUAGE_IDS, {
+  error: (issue) =>
+    `Unknown language ${JSON.stringify(issue.input)}; expected one of ${LANGUAGE_IDS.join(", ")}`,
+});
+
+const CodeSchema = z.string().refine(
+  (code) => utf8Length(code) <= MAX_CODE_BYTES,
+  `Code must be at most ${MAX_CODE_BYTES} bytes`,
+);
+
+/** Body of `POST /rooms`: both fields optional. */
+export const CreateRoomRequestSchema = z.strictObject({
+  language: LanguageSchema.optional(),
+  code: CodeSchema.optional(),
+});
+
+/** A validated `POST /rooms` body. */
+export type CreateRoomRequest = z.infer<typeof CreateRoomRequestSchema>;
+
+/** Body of `POST /autocomplete`. */
+export const AutocompleteRequestSchema = z.strictObject({
+  code: CodeSchema,
+  cursorPosition: z.int().nonnegative(),
+  language: LanguageSchema,
+}).refine((request) => request.cursorPosition <= request.code.length, {
+  path: ["cursorPosition"],
+  message: "Cursor position must be within the code",
+});
+
+/** A validated `POST /autocomplete` body. */
+export type AutocompleteRequest = z.infer<typeof AutocompleteRequestSchema>;
+
+/**
+ * Parses `text` as JSON and validates it, throwing a 400 {@linkcode HttpError}
+ * that lists every problem.
+ */
+export function parseJsonRequest<T>(schema: z.ZodType<T>, text: string): T {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new HttpError(400, "Request body is not valid JSON", {
+      code: "invalid_json",
+    });
+  }
+  const result = schema.safeParse(value);
+  if (!result.success) {
+    throw new HttpError(400, "Request body is invalid", {
+      code: "validation_failed",
+      issues: result.error.issues.map((issue) => ({
+        path: issue.path.join(".") || "(body)",
+        message: issue.message,
+      })),
+    });
+  }
+  return result.data;
+}

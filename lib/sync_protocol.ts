@@ -1,0 +1,115 @@
+import * as decoding from "lib0/decoding";
+import * as encoding from "lib0/encoding";
+import * as awarenessProtocol from "y-protocols/awareness";
+import * as syncProtocol from "y-protocols/sync";
+import type * as Y from "yjs";
+
+/** Top-level message types of the y-websocket protocol. */
+export const MessageType = {
+  sync: 0,
+  awareness: 1,
+  auth: 2,
+  queryAwareness: 3,
+} as const;
+
+/** WebSocket close codes Duet uses; 4400–4499 stop the provider reconnecting. */
+export const CloseCode = {
+  normal: 1000,
+  goingAway: 1001,
+  unsupportedData: 1003,
+  invalidPayload: 1007,
+  policyViolation: 1008,
+  tooBig: 1009,
+  serviceRestart: 1012,
+  roomNotFound: 4404,
+} as const;
+
+/** A message that cannot be decoded; the connection that sent it is closed. */
+export class ProtocolError extends Error {
+  readonly closeCode: number;
+
+  constructor(message: string, closeCode: number = CloseCode.invalidPayload) {
+    super(message);
+    this.name = "ProtocolError";
+    this.closeCode = closeCode;
+  }
+}
+
+/** Sync step 1: our state vector, asking the peer for what we lack. */
+export function encodeSyncStep1(doc: Y.Doc): Uint8Array {
+  const encoder = encoding.createEncoder();
+  encoding.writeVarUint(encoder, MessageType.sync);
+  syncProtocol.writeSyncStep1(encoder, doc);
+  return encoding.toUint8Array(encoder);
+}
+
+/** A document update, framed for broadcasting. */
+export function encodeUpdate(update: Uint8Array): Uint8Array {
+  const encoder = encoding.createEncoder();
+  encoding.writeVarUint(encoder, MessageType.sync);
+  syncProtocol.writeUpdate(encoder, update);
+  return encoding.toUint8Array(encoder);
+}
+
+/** An awareness message carrying the states of `clients`. */
+export function encodeAwareness(
+  awareness: awarenessProtocol.Awareness,
+  clients: number[],
+): Uint8Array {
+  const encoder = encoding.createEncoder();
+  encoding.writeVarUint(encoder, MessageType.awareness);
+  encoding.writeVarUint8Array(
+    encoder,
+    awarenessProtocol.encodeAwarenessUpdate(awareness, clients),
+  );
+  return encoding.toUint8Array(encoder);
+}
+
+/**
+ * An awareness message with no states. Changes nothing on the client, but the
+ * provider counts any message as a sign of life (it reconnects after 30 s of
+ * silence, and ping frames do not count).
+ */
+export const KEEP_ALIVE_MESSAGE: Uint8Array = Uint8Array.of(
+  MessageType.awareness,
+  1,
+  0,
+);
+
+/** A decoded incoming message. */
+export type IncomingMessage =
+  | { type: "sync"; decoder: decoding.Decoder }
+  | { type: "awareness"; update: Uint8Array }
+  | { type: "queryAwareness" };
+
+/**
+ * Reads the frame's type and body. Sync bodies are left in the decoder for
+ * y-protocols to read against the document.
+ */
+export function decodeMessage(data: Uint8Array): IncomingMessage {
+  try {
+    const decoder = decoding.createDecoder(data);
+    const type = decoding.readVarUint(decoder);
+    switch (type) {
+      case MessageType.sync:
+        return { type: "sync", decoder };
+      case MessageType.awareness: {
+        const update = decoding.readVarUint8Array(decoder);
+        if (decoding.hasContent(decoder)) {
+          throw new ProtocolError("Trailing bytes after an awareness update");
+        }
+        return { type: "awareness", update };
+      }
+      case MessageType.queryAwareness:
+        return { type: "queryAwareness" };
+      default:
+        throw new ProtocolError(
+          `Unknown message type ${type}`,
+          CloseCode.unsupportedData,
+        );
+    }
+  } catch (error) {
+    if (error instanceof ProtocolError) throw error;
+    throw new ProtocolError(`Malformed message: ${String(error)}`);
+  }
+}
