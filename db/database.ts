@@ -18,7 +18,7 @@ export interface SqlClient {
 export interface OpenDatabaseOptions {
   /** A PostgreSQL server; when absent the embedded database is used. */
   databaseUrl?: string;
-  /** The embedded database's folder; `undefined` keeps it in memory. */
+  /** The embedded database's folder; `memory://` or `undefined` keeps it in memory. */
   dataDir?: string;
 }
 
@@ -27,8 +27,9 @@ export async function openDatabase(
   options: OpenDatabaseOptions,
 ): Promise<SqlClient> {
   if (options.databaseUrl) return openPostgres(options.databaseUrl);
-  if (options.dataDir) await Deno.mkdir(options.dataDir, { recursive: true });
-  const db = new PGlite(options.dataDir);
+  const inMemory = !options.dataDir || options.dataDir.startsWith("memory://");
+  if (!inMemory) await Deno.mkdir(options.dataDir!, { recursive: true });
+  const db = new PGlite(inMemory ? undefined : options.dataDir);
   await db.waitReady;
   return pgliteClient(db, () => db.close());
 }

@@ -60,3 +60,36 @@ export function parseJsonRequest<T>(schema: z.ZodType<T>, text: string): T {
   }
   return result.data;
 }
+
+/**
+ * Reads a request body as text, refusing with 413 past `maxBytes` whether or
+ * not the client declared a Content-Length.
+ */
+export async function readBodyText(
+  request: Request,
+  maxBytes: number,
+): Promise<string> {
+  const tooLarge = () =>
+    new HttpError(413, `Request body must be at most ${maxBytes} bytes`);
+  const declared = Number(request.headers.get("content-length") ?? "0");
+  if (declared > maxBytes) throw tooLarge();
+  if (!request.body) return "";
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for await (const chunk of request.body) {
+    total += chunk.byteLength;
+    if (total > maxBytes) throw tooLarge();
+    chunks.push(chunk);
+  }
+  const bytes = new Uint8Array(total);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  try {
+    return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch {
+    throw new HttpError(400, "Request body is not valid UTF-8", { code: "invalid_json" });
+  }
+}

@@ -1,0 +1,157 @@
+import { type Context, Hono, type MiddlewareHandler } from "hono";
+import type { ComponentType } from "preact";
+import { h } from "preact";
+import type { RoomRepository } from "../db/room_repository.ts";
+import type { AssetManifest } from "./assets.ts";
+import type { Config } from "./config.ts";
+import { errorBody, HttpError } from "./errors.ts";
+import type { Logger } from "./logger.ts";
+import { type AppShellProps, type PageOptions, type PageProps, renderDocument } from "./render.tsx";
+import type { RoomRegistry } from "./room_registry.ts";
+import type { StaticFiles } from "./static_files.ts";
+import type { SyncHub } from "./sync_hub.ts";
+
+/** What route handlers can use, on `c.var.services`. */
+export interface Services {
+  config: Config;
+  rooms: RoomRepository;
+  registry: RoomRegistry;
+  hub: SyncHub;
+  assets: AssetManifest;
+  staticFiles: StaticFiles;
+  logger: Logger;
+}
+
+/** Renders the route's page component with `data`. */
+export type RenderPage = (data: unknown, options: PageOptions) => Response;
+
+/** Hono's environment for Duet's routes. */
+export interface AppEnv {
+  Variables: { services: Services; render: RenderPage };
+}
+
+/** A route handler. */
+export type Handler = (c: Context<AppEnv>) => Response | Promise<Response>;
+
+/** A route module's handlers by HTTP method. */
+export type Handlers = Partial<Record<"GET" | "POST" | "PUT" | "PATCH" | "DELETE", Handler>>;
+
+/** A file in `routes/`. */
+export interface RouteModule {
+  /** Handlers by method; in `_middleware.ts`, a middleware. */
+  handler?: Handlers | Handler | MiddlewareHandler<AppEnv>;
+  /** The page component; in `_app.tsx`, the document shell. */
+  // deno-lint-ignore no-explicit-any
+  default?: ComponentType<PageProps<any>> | ComponentType<AppShellProps>;
+}
+
+/** The generated `fresh.gen.ts`. */
+export interface Manifest {
+  routes: Record<string, RouteModule>;
+  islands: Record<string, { default: ComponentType<never> }>;
+  baseUrl: string;
+}
+
+/**
+ * Turns a route file name into a Hono path: `./routes/room/[roomId].tsx` →
+ * `/room/:roomId`, `./routes/index.tsx` → `/`.
+ */
+export function routePath(file: string): string {
+  const path = file
+    .replace(/^\.\/routes/, "")
+    .replace(/\.(tsx?|jsx?)$/, "")
+    .replace(/\/index$/, "")
+    .replace(/\[([A-Za-z0-9_]+)\]/g, ":$1");
+  return path === "" ? "/" : path;
+}
+
+/** Builds the HTTP application from the route manifest and services. */
+export function createApp(manifest: Manifest, services: Services): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  const shell = manifest.routes["./routes/_app.tsx"]?.default as
+    | ComponentType<AppShellProps>
+    | undefined;
+  const notFoundPage = manifest.routes["./routes/_404.tsx"]?.default as
+    | ComponentType<PageProps<unknown>>
+    | undefined;
+  if (!shell || !notFoundPage) throw new Error("routes/_app.tsx and routes/_404.tsx are required");
+
+  const renderWith = (c: Context<AppEnv>, Page: ComponentType<PageProps<unknown>>): RenderPage =>
+  (data, options) => {
+    const html = renderDocument(
+      shell,
+      h(Page, { data, url: new URL(c.req.url), params: c.req.param() as Record<string, string> }),
+      { ...options, assets: services.assets },
+    );
+    return c.html(html, (options.status ?? 200) as 200);
+  };
+
+  app.use("*", async (c, next) => {
+    c.set("services", services);
+    c.set("render", renderWith(c, notFoundPage));
+    await next();
+  });
+
+  const middleware = manifest.routes["./routes/_middleware.ts"]?.handler;
+  if (typeof middleware === "function") app.use("*", middleware as MiddlewareHandler<AppEnv>);
+
+  for (const [file, module] of Object.entries(manifest.routes).sort(([a], [b]) => a.localeCompare(b))) {
+    if (/\/_[^/]*$/.test(file)) continue;
+    const path = routePath(file);
+    const Page = module.default as ComponentType<PageProps<unknown>> | undefined;
+    const handlers: Handlers = typeof module.handler === "function"
+      ? { GET: module.handler as Handler }
+      : { ...module.handler };
+    if (!handlers.GET && Page) {
+      handlers.GET = (c) => c.var.render(undefined, { title: "Duet" });
+    }
+    for (const [method, handler] of Object.entries(handlers)) {
+      app.on(method, path, async (c) => {
+        if (Page) c.set("render", renderWith(c, Page));
+        return await handler(c);
+      });
+    }
+  }
+
+  app.on(["GET", "HEAD"], "*", (c, next) => {
+    const response = services.staticFiles.respond(c.req.raw, c.req.path);
+    return response ?? next();
+  });
+
+  app.notFound((c) => {
+    const error = new HttpError(404, `No route for ${c.req.method} ${c.req.path}`);
+    if (wantsPage(c)) {
+      return renderWith(c, notFoundPage)(undefined, { title: "Not found", status: 404 });
+    }
+    return c.json(errorBody(error), 404);
+  });
+
+  app.onError((error, c) => {
+    if (error instanceof HttpError) {
+      if (error.status === 404 && wantsPage(c)) {
+        return renderWith(c, notFoundPage)(undefined, { title: "Not found", status: 404 });
+      }
+      return c.json(errorBody(error), error.status as 400);
+    }
+    services.logger.error("request_failed", {
+      method: c.req.method,
+      path: c.req.path,
+      error,
+    });
+    return c.json(errorBody(new HttpError(500, "Something went wrong on our side")), 500);
+  });
+
+  return app;
+}
+
+const API_PATH = /^\/(rooms|autocomplete|healthz|ws)(\/|$)/;
+
+/** Pages answer errors with HTML; the API with JSON. */
+function wantsPage(c: Context<AppEnv>): boolean {
+  return (c.req.method === "GET" || c.req.method === "HEAD") && !API_PATH.test(c.req.path);
+}
+
+/** The origin for links: `PUBLIC_URL` when set, else the request's own. */
+export function publicOrigin(c: Context<AppEnv>): string {
+  return c.var.services.config.publicUrl ?? new URL(c.req.url).origin;
+}

@@ -1,0 +1,39 @@
+import { z } from "zod";
+
+/** Where `deno task build` writes island bundles and their manifest. */
+export const BUILD_DIR = new URL("../static/build/", import.meta.url);
+
+const AssetManifestSchema = z.object({
+  islands: z.record(
+    z.string(),
+    z.object({
+      /** URL path of the island's entry script. */
+      src: z.string(),
+      /** Chunks the entry imports at once, to preload. */
+      imports: z.array(z.string()),
+      /** Gzipped bytes of the entry and its static imports. */
+      gzipBytes: z.number(),
+    }),
+  ),
+});
+
+/** The built island bundles, by island name. */
+export type AssetManifest = z.infer<typeof AssetManifestSchema>;
+
+/** Reads `static/build/manifest.json`, explaining what to do when it is missing. */
+export async function loadAssetManifest(
+  buildDir: URL = BUILD_DIR,
+): Promise<AssetManifest> {
+  let text: string;
+  try {
+    text = await Deno.readTextFile(new URL("manifest.json", buildDir));
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) {
+      throw new Error(
+        "The island bundles are not built: run `deno task build` (deno task start does it)",
+      );
+    }
+    throw error;
+  }
+  return AssetManifestSchema.parse(JSON.parse(text));
+}

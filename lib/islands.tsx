@@ -1,0 +1,30 @@
+import { type ComponentType, createContext, type VNode } from "preact";
+import { useContext } from "preact/hooks";
+
+/** Collects the names of the islands rendered into one page. */
+export const IslandCollector = createContext<Set<string> | null>(null);
+
+/** Props of {@linkcode Island}. */
+export interface IslandProps<P> {
+  /** The island's file name in `islands/`, without extension. */
+  name: string;
+  component: ComponentType<P>;
+  props: P;
+}
+
+/**
+ * Server-renders an island inside `<div data-island>` with its props as JSON
+ * in `data-props`; the island's bundle hydrates it in the browser. Props go
+ * in an attribute, not an inline script, so the page needs no inline script.
+ */
+export function Island<P>(
+  { name, component: Component, props }: IslandProps<P>,
+): VNode {
+  useContext(IslandCollector)?.add(name);
+  return (
+    <div data-island={name} data-props={JSON.stringify(props)}>
+      {/* @ts-ignore: P is the component's props */}
+      <Component {...props} />
+    </div>
+  );
+}

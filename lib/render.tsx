@@ -1,0 +1,69 @@
+import type { ComponentChild, ComponentChildren, ComponentType } from "preact";
+import { renderToString } from "preact-render-to-string";
+import type { AssetManifest } from "./assets.ts";
+import { IslandCollector } from "./islands.tsx";
+
+/** Props every page component receives. */
+export interface PageProps<Data = undefined> {
+  data: Data;
+  url: URL;
+  params: Record<string, string>;
+}
+
+/** What a page sets in the document head and status line. */
+export interface PageOptions {
+  title: string;
+  description?: string;
+  status?: number;
+}
+
+/** Props of the document shell, `routes/_app.tsx`. */
+export interface AppShellProps {
+  title: string;
+  description?: string;
+  stylesheets: string[];
+  scripts: string[];
+  preloads: string[];
+  children: ComponentChildren;
+}
+
+// Stylesheets that come with an island, added only to pages that use it.
+const ISLAND_STYLESHEETS: Record<string, string> = { Editor: "/editor.css" };
+
+/**
+ * Renders a page into a full HTML document: the page first (collecting the
+ * islands it uses), then the shell with those islands' scripts.
+ */
+export function renderDocument(
+  shell: ComponentType<AppShellProps>,
+  page: ComponentChild,
+  options: PageOptions & { assets: AssetManifest },
+): string {
+  const islands = new Set<string>();
+  const body = renderToString(
+    <IslandCollector.Provider value={islands}>{page}</IslandCollector.Provider>,
+  );
+  const scripts: string[] = [];
+  const preloads: string[] = [];
+  const stylesheets = ["/styles.css"];
+  for (const name of islands) {
+    const asset = options.assets.islands[name];
+    if (!asset) throw new Error(`Island ${name} is not built: run \`deno task build\``);
+    scripts.push(asset.src);
+    preloads.push(...asset.imports);
+    if (ISLAND_STYLESHEETS[name]) stylesheets.push(ISLAND_STYLESHEETS[name]);
+  }
+  const Shell = shell;
+  return "<!DOCTYPE html>" + renderToString(
+    <Shell
+      title={options.title}
+      description={options.description}
+      stylesheets={stylesheets}
+      scripts={scripts}
+      preloads={preloads}
+    >
+      {/* The page is already a string; it is our own rendered markup. */}
+      <div id="page" dangerouslySetInnerHTML={{ __html: body }} />
+    </Shell>,
+  );
+}

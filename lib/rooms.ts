@@ -1,0 +1,44 @@
+import type { RoomRecord, RoomRepository } from "../db/room_repository.ts";
+import { DEFAULT_LANGUAGE } from "./languages.ts";
+import type { CreateRoomRequest } from "./requests.ts";
+import { initialDocumentState } from "./room_document.ts";
+import { generateRoomId } from "./room_id.ts";
+import type { RoomRegistry } from "./room_registry.ts";
+
+/**
+ * Creates and stores a new room. Its initial code goes into the document
+ * here, once; later loads start from what is stored.
+ */
+export async function createRoom(
+  rooms: RoomRepository,
+  request: CreateRoomRequest,
+): Promise<RoomRecord> {
+  const language = request.language ?? DEFAULT_LANGUAGE;
+  const code = request.code ?? "";
+  return await rooms.create({
+    roomId: generateRoomId(),
+    language,
+    code,
+    state: initialDocumentState(code, language),
+  });
+}
+
+/**
+ * The room as stored, with the live code and language when the room is open
+ * in this process (newer than the last flush). `undefined` for no such room.
+ */
+export async function findRoom(
+  rooms: RoomRepository,
+  registry: RoomRegistry,
+  roomId: string,
+): Promise<RoomRecord | undefined> {
+  const record = await rooms.find(roomId);
+  if (!record) return undefined;
+  const live = registry.get(roomId);
+  return live ? { ...record, code: live.code, language: live.language } : record;
+}
+
+/** The address of a room's page, for links people share. */
+export function roomUrl(origin: string, roomId: string): string {
+  return `${origin}/room/${roomId}`;
+}

@@ -1,0 +1,130 @@
+/**
+ * Starts Duet: reads the configuration, opens the database, serves the app,
+ * and on SIGINT/SIGTERM closes sockets and writes every room before exiting.
+ */
+import manifest from "./fresh.gen.ts";
+import { openDatabase } from "./db/database.ts";
+import { migrate, readMigrations } from "./db/migrate.ts";
+import { RoomRepository } from "./db/room_repository.ts";
+import { createApp } from "./lib/app.ts";
+import { loadAssetManifest } from "./lib/assets.ts";
+import { type Config, ConfigError, loadConfig } from "./lib/config.ts";
+import { createLogger, type Logger } from "./lib/logger.ts";
+import { RoomRegistry } from "./lib/room_registry.ts";
+import { StaticFiles } from "./lib/static_files.ts";
+import { SyncHub } from "./lib/sync_hub.ts";
+
+/** A running server. */
+export interface DuetServer {
+  /** The address it listens on, e.g. `http://127.0.0.1:8000`. */
+  url: string;
+  /** Stops taking connections, closes sockets, writes every room, closes the database. */
+  shutdown(): Promise<void>;
+}
+
+/** Options for {@linkcode startServer}. */
+export interface StartServerOptions {
+  logger?: Logger;
+  /** Called once the server listens. */
+  onListen?: (url: string) => void;
+}
+
+/** Opens the database, builds the app and serves it. */
+export async function startServer(
+  config: Config,
+  options: StartServerOptions = {},
+): Promise<DuetServer> {
+  const logger = options.logger ?? createLogger();
+  const db = await openDatabase({
+    databaseUrl: config.databaseUrl,
+    dataDir: config.dataDir,
+  });
+  const applied = await migrate(db, await readMigrations());
+  if (applied.length) logger.info("migrations_applied", { versions: applied });
+
+  const rooms = new RoomRepository(db);
+  const registry = new RoomRegistry(rooms, { logger });
+  const hub = new SyncHub(registry, { logger });
+  const staticFiles = new StaticFiles(new URL("./static/", import.meta.url));
+  await staticFiles.load();
+  const app = createApp(manifest, {
+    config,
+    rooms,
+    registry,
+    hub,
+    assets: await loadAssetManifest(),
+    staticFiles,
+    logger,
+  });
+  hub.start();
+
+  const abort = new AbortController();
+  const server = Deno.serve({
+    port: config.port,
+    hostname: config.hostname,
+    signal: abort.signal,
+    onListen: () => {},
+  }, app.fetch);
+  const address = server.addr as Deno.NetAddr;
+  const host = address.hostname.includes(":") ? `[${address.hostname}]` : address.hostname;
+  const url = `http://${host}:${address.port}`;
+  logger.info("server_listening", {
+    url,
+    database: config.databaseUrl ? "postgresql" : `embedded (${config.dataDir})`,
+  });
+  options.onListen?.(url);
+
+  let stopping: Promise<void> | undefined;
+  return {
+    url,
+    shutdown() {
+      stopping ??= (async () => {
+        abort.abort();
+        hub.closeAll();
+        await registry.close();
+        await server.finished;
+        await db.close();
+        logger.info("server_stopped");
+      })();
+      return stopping;
+    },
+  };
+}
+
+if (import.meta.main) {
+  let config: Config;
+  try {
+    config = loadConfig(Deno.env.toObject());
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    console.error(error.message);
+    Deno.exit(2);
+  }
+  const logger = createLogger({
+    format: Deno.stderr.isTerminal() ? "text" : "json",
+    level: Deno.env.get("DUET_LOG_LEVEL") === "debug" ? "debug" : "info",
+  });
+  const server = await startServer(config, {
+    logger,
+    onListen: (url) => {
+      const shown = config.publicUrl ?? url.replace("0.0.0.0", "localhost");
+      console.log(`Duet is running at ${shown}`);
+    },
+  });
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    Deno.addSignalListener(signal, () => {
+      logger.info("shutdown_requested", { signal });
+      const timer = setTimeout(() => {
+        logger.error("shutdown_timed_out");
+        Deno.exit(1);
+      }, 10_000);
+      server.shutdown().then(() => {
+        clearTimeout(timer);
+        Deno.exit(0);
+      }, (error) => {
+        logger.error("shutdown_failed", { error });
+        Deno.exit(1);
+      });
+    });
+  }
+}

@@ -1,0 +1,39 @@
+import type { VNode } from "preact";
+import { SiteHeader } from "../../components/SiteHeader.tsx";
+import Editor, { type EditorProps } from "../../islands/Editor.tsx";
+import { type Handlers, publicOrigin } from "../../lib/app.ts";
+import { HttpError } from "../../lib/errors.ts";
+import { Island } from "../../lib/islands.tsx";
+import type { PageProps } from "../../lib/render.tsx";
+import { isRoomId } from "../../lib/room_id.ts";
+import { findRoom, roomUrl } from "../../lib/rooms.ts";
+
+export const handler: Handlers = {
+  async GET(c) {
+    const roomId = c.req.param("roomId") ?? "";
+    const room = isRoomId(roomId)
+      ? await findRoom(c.var.services.rooms, c.var.services.registry, roomId)
+      : undefined;
+    if (!room) throw new HttpError(404, "Room not found");
+    const data: EditorProps = {
+      roomId,
+      language: room.language,
+      code: room.code,
+      roomUrl: roomUrl(publicOrigin(c), roomId),
+    };
+    c.header("cache-control", "no-store");
+    return c.var.render(data, { title: "Room", description: "A shared Duet code room" });
+  },
+};
+
+/** A room: the shared editor, server-rendered with the current code. */
+export default function RoomPage({ data }: PageProps<EditorProps>): VNode {
+  return (
+    <div class="room-layout">
+      <SiteHeader />
+      <main class="room">
+        <Island name="Editor" component={Editor} props={data} />
+      </main>
+    </div>
+  );
+}

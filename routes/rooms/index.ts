@@ -1,0 +1,35 @@
+import { z } from "zod";
+import { type Handlers, publicOrigin } from "../../lib/app.ts";
+import { HttpError } from "../../lib/errors.ts";
+import { MAX_JSON_BODY_BYTES } from "../../lib/limits.ts";
+import { CreateRoomRequestSchema, parseJsonRequest, readBodyText } from "../../lib/requests.ts";
+import { createRoom, roomUrl } from "../../lib/rooms.ts";
+
+const FormSchema = z.object({
+  language: CreateRoomRequestSchema.shape.language,
+});
+
+export const handler: Handlers = {
+  // A JSON body (or none) answers 201 with the room; the home page's form
+  // answers 303 to the room page, so it works without JavaScript.
+  async POST(c) {
+    const type = c.req.header("content-type")?.split(";")[0].trim().toLowerCase() ?? "";
+    const isForm = type === "application/x-www-form-urlencoded" || type === "multipart/form-data";
+    if (isForm) {
+      const form = await c.req.parseBody();
+      const parsed = FormSchema.safeParse({ language: form.language || undefined });
+      if (!parsed.success) throw new HttpError(400, "Unknown language");
+      const room = await createRoom(c.var.services.rooms, parsed.data);
+      return c.redirect(`/room/${room.roomId}`, 303);
+    }
+    if (type !== "" && type !== "application/json") {
+      throw new HttpError(415, `Send JSON (application/json), not ${type}`);
+    }
+    const text = await readBodyText(c.req.raw, MAX_JSON_BODY_BYTES);
+    const request = text.trim() === "" ? {} : parseJsonRequest(CreateRoomRequestSchema, text);
+    const room = await createRoom(c.var.services.rooms, request);
+    const url = roomUrl(publicOrigin(c), room.roomId);
+    c.header("location", url);
+    return c.json({ roomId: room.roomId, url, language: room.language }, 201);
+  },
+};

@@ -1,0 +1,128 @@
+/**
+ * Bundles each island for the browser into `static/build/` with
+ * content-hashed names, and writes `static/build/manifest.json`.
+ */
+import { collectIslands, islandName, ROOT } from "./_collect.ts";
+
+const OUT_DIR = new URL("static/build/", ROOT);
+
+async function sha256Hex(bytes: Uint8Array): Promise<string> {
+  const hash = new Uint8Array(
+    await crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>),
+  );
+  return Array.from(hash, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+async function gzipSize(bytes: Uint8Array): Promise<number> {
+  const stream = new Blob([bytes as Uint8Array<ArrayBuffer>]).stream()
+    .pipeThrough(new CompressionStream("gzip"));
+  return (await new Response(stream).arrayBuffer()).byteLength;
+}
+
+/** Relative modules a bundle imports statically (not `import()`). */
+function staticImports(code: string): string[] {
+  const found = new Set<string>();
+  for (const match of code.matchAll(/(?:^|[;\s}])(?:import|export)\s*(?:[^"'();]*?from\s*)?["'](\.\/[^"']+)["']/g)) {
+    found.add(match[1].slice(2));
+  }
+  return [...found];
+}
+
+async function build(): Promise<void> {
+  const islands = await collectIslands();
+  const work = await Deno.makeTempDir({ prefix: "duet-build-" });
+  try {
+    const entries: string[] = [];
+    for (const file of islands) {
+      const name = islandName(file);
+      const entry = `${work}/${name}.ts`;
+      await Deno.writeTextFile(
+        entry,
+        [
+          `import { hydrateIsland } from "${new URL("islands/_boot.ts", ROOT).href}";`,
+          `import Island from "${new URL(file, ROOT).href}";`,
+          `hydrateIsland(${JSON.stringify(name)}, Island);`,
+          "",
+        ].join("\n"),
+      );
+      entries.push(entry);
+    }
+    const bundled = `${work}/out`;
+    const { code, stderr } = await new Deno.Command(Deno.execPath(), {
+      args: [
+        "bundle",
+        "--quiet",
+        "--config",
+        new URL("deno.json", ROOT).pathname,
+        "--platform",
+        "browser",
+        "--format",
+        "esm",
+        "--minify",
+        "--code-splitting",
+        "--outdir",
+        bundled,
+        ...entries,
+      ],
+      stdout: "inherit",
+      stderr: "piped",
+    }).output();
+    if (code !== 0) {
+      throw new Error(`deno bundle failed:\n${new TextDecoder().decode(stderr)}`);
+    }
+
+    const files = new Map<string, Uint8Array>();
+    for await (const entry of Deno.readDir(bundled)) {
+      if (entry.isFile) files.set(entry.name, await Deno.readFile(`${bundled}/${entry.name}`));
+    }
+    await Deno.remove(OUT_DIR, { recursive: true }).catch(() => {});
+    await Deno.mkdir(OUT_DIR, { recursive: true });
+
+    const manifest: Record<string, { src: string; imports: string[]; gzipBytes: number }> = {};
+    const text = new TextDecoder();
+    for (const file of islands) {
+      const name = islandName(file);
+      const bytes = files.get(`${name}.js`);
+      if (!bytes) throw new Error(`deno bundle wrote no ${name}.js`);
+      files.delete(`${name}.js`);
+      const hashed = `${name}-${(await sha256Hex(bytes)).slice(0, 10)}.js`;
+      await Deno.writeFile(new URL(hashed, OUT_DIR), bytes);
+      // Everything the entry loads before it can run, for preloading and budgets.
+      const eager = new Set<string>();
+      const queue = staticImports(text.decode(bytes));
+      while (queue.length) {
+        const chunk = queue.pop()!;
+        if (eager.has(chunk)) continue;
+        eager.add(chunk);
+        const chunkBytes = files.get(chunk);
+        if (chunkBytes) queue.push(...staticImports(text.decode(chunkBytes)));
+      }
+      let gzipBytes = await gzipSize(bytes);
+      for (const chunk of eager) {
+        const chunkBytes = files.get(chunk);
+        if (chunkBytes) gzipBytes += await gzipSize(chunkBytes);
+      }
+      manifest[name] = {
+        src: `/build/${hashed}`,
+        imports: [...eager].sort().map((chunk) => `/build/${chunk}`),
+        gzipBytes,
+      };
+    }
+    // Chunks keep the content-hashed names esbuild gave them.
+    for (const [name, bytes] of files) await Deno.writeFile(new URL(name, OUT_DIR), bytes);
+    await Deno.writeTextFile(
+      new URL("manifest.json", OUT_DIR),
+      JSON.stringify({ islands: manifest }, null, 2) + "\n",
+    );
+    for (const [name, asset] of Object.entries(manifest)) {
+      console.log(
+        `Built island ${name}: ${asset.src}, ${asset.imports.length} chunks, ` +
+          `${(asset.gzipBytes / 1024).toFixed(1)} KiB gzipped before lazy chunks`,
+      );
+    }
+  } finally {
+    await Deno.remove(work, { recursive: true });
+  }
+}
+
+if (import.meta.main) await build();

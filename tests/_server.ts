@@ -1,0 +1,32 @@
+import { type Config, loadConfig } from "../lib/config.ts";
+import { silentLogger } from "../lib/logger.ts";
+import { type DuetServer, startServer } from "../main.ts";
+
+/** Options for {@linkcode startTestServer}. */
+export interface TestServerOptions {
+  /** Use PostgreSQL at this address instead of an in-memory PGlite. */
+  databaseUrl?: string;
+  /** Keep the embedded database in this folder (to restart on the same data). */
+  dataDir?: string;
+  port?: number;
+}
+
+/** A Duet server on a free loopback port, for tests. */
+export async function startTestServer(options: TestServerOptions = {}): Promise<DuetServer> {
+  const config: Config = {
+    ...loadConfig({}),
+    hostname: "127.0.0.1",
+    port: options.port ?? 0,
+    databaseUrl: options.databaseUrl,
+    dataDir: options.dataDir ?? "memory://",
+  };
+  return await startServer(config, { logger: silentLogger });
+}
+
+/** The database backends the storage tests run against. */
+export function storageBackends(): { name: string; databaseUrl?: string }[] {
+  const backends: { name: string; databaseUrl?: string }[] = [{ name: "PGlite" }];
+  const databaseUrl = Deno.env.get("DATABASE_URL");
+  if (databaseUrl) backends.push({ name: "PostgreSQL", databaseUrl });
+  return backends;
+}
