@@ -27,6 +27,8 @@ export interface StartServerOptions {
   logger?: Logger;
   /** Called once the server listens. */
   onListen?: (url: string) => void;
+  /** Quiet time before a connection gets a keep-alive message; default 10 s. */
+  keepAliveMs?: number;
 }
 
 /** Opens the database, builds the app and serves it. */
@@ -35,16 +37,21 @@ export async function startServer(
   options: StartServerOptions = {},
 ): Promise<DuetServer> {
   const logger = options.logger ?? createLogger();
-  const db = await openDatabase({
-    databaseUrl: config.databaseUrl,
-    dataDir: config.dataDir,
-  });
+  let db;
+  try {
+    db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  } catch (error) {
+    const where = config.databaseUrl
+      ? `PostgreSQL at ${redactPassword(config.databaseUrl)}`
+      : `the embedded database in ${config.dataDir}`;
+    throw new Error(`Could not open ${where}: ${(error as Error).message}`, { cause: error });
+  }
   const applied = await migrate(db, await readMigrations());
   if (applied.length) logger.info("migrations_applied", { versions: applied });
 
   const rooms = new RoomRepository(db);
   const registry = new RoomRegistry(rooms, { logger });
-  const hub = new SyncHub(registry, { logger });
+  const hub = new SyncHub(registry, { logger, keepAliveMs: options.keepAliveMs });
   const staticFiles = new StaticFiles(new URL("./static/", import.meta.url));
   await staticFiles.load();
   const app = createApp(manifest, {
@@ -91,6 +98,10 @@ export async function startServer(
   };
 }
 
+function redactPassword(databaseUrl: string): string {
+  return databaseUrl.replace(/\/\/([^:/@]+):[^@]*@/, "//$1:***@");
+}
+
 if (import.meta.main) {
   let config: Config;
   try {
@@ -110,6 +121,9 @@ if (import.meta.main) {
       const shown = config.publicUrl ?? url.replace("0.0.0.0", "localhost");
       console.log(`Duet is running at ${shown}`);
     },
+  }).catch((error: Error) => {
+    console.error(error.message);
+    Deno.exit(1);
   });
   for (const signal of ["SIGINT", "SIGTERM"] as const) {
     Deno.addSignalListener(signal, () => {

@@ -77,7 +77,10 @@ export function createApp(manifest: Manifest, services: Services): Hono<AppEnv> 
   if (!shell || !notFoundPage) throw new Error("routes/_app.tsx and routes/_404.tsx are required");
 
   const renderWith = (c: Context<AppEnv>, Page: ComponentType<PageProps<unknown>>): RenderPage =>
-  (data, options) => {
+  (
+    data,
+    options,
+  ) => {
     const html = renderDocument(
       shell,
       h(Page, { data, url: new URL(c.req.url), params: c.req.param() as Record<string, string> }),
@@ -95,7 +98,9 @@ export function createApp(manifest: Manifest, services: Services): Hono<AppEnv> 
   const middleware = manifest.routes["./routes/_middleware.ts"]?.handler;
   if (typeof middleware === "function") app.use("*", middleware as MiddlewareHandler<AppEnv>);
 
-  for (const [file, module] of Object.entries(manifest.routes).sort(([a], [b]) => a.localeCompare(b))) {
+  for (
+    const [file, module] of Object.entries(manifest.routes).sort(([a], [b]) => a.localeCompare(b))
+  ) {
     if (/\/_[^/]*$/.test(file)) continue;
     const path = routePath(file);
     const Page = module.default as ComponentType<PageProps<unknown>> | undefined;

@@ -54,7 +54,10 @@ export function renderDocument(
     if (ISLAND_STYLESHEETS[name]) stylesheets.push(ISLAND_STYLESHEETS[name]);
   }
   const Shell = shell;
-  return "<!DOCTYPE html>" + renderToString(
+  // The shell is rendered around a placeholder that is then replaced by the
+  // page's markup, so each part is rendered once and no raw HTML is injected.
+  const placeholder = `duet-page-${crypto.randomUUID()}`;
+  const document = renderToString(
     <Shell
       title={options.title}
       description={options.description}
@@ -62,8 +65,8 @@ export function renderDocument(
       scripts={scripts}
       preloads={preloads}
     >
-      {/* The page is already a string; it is our own rendered markup. */}
-      <div id="page" dangerouslySetInnerHTML={{ __html: body }} />
+      <div id="page">{placeholder}</div>
     </Shell>,
   );
+  return "<!DOCTYPE html>" + document.replace(placeholder, () => body);
 }

@@ -69,8 +69,7 @@ export async function readBodyText(
   request: Request,
   maxBytes: number,
 ): Promise<string> {
-  const tooLarge = () =>
-    new HttpError(413, `Request body must be at most ${maxBytes} bytes`);
+  const tooLarge = () => new HttpError(413, `Request body must be at most ${maxBytes} bytes`);
   const declared = Number(request.headers.get("content-length") ?? "0");
   if (declared > maxBytes) throw tooLarge();
   if (!request.body) return "";

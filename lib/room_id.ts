@@ -1,7 +1,6 @@
 import { z } from "zod";
 
-const ALPHABET =
-  "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+const ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 
 /** Length of a room id: 22 base62 characters carry 130.9 bits, over the 128 asked. */
 export const ROOM_ID_LENGTH = 22;

@@ -66,7 +66,9 @@ export class StaticFiles {
     const body = acceptsGzip && file.gzip ? file.gzip : file.body;
     if (body === file.gzip) headers.set("content-encoding", "gzip");
     headers.set("content-length", String(body.byteLength));
-    return new Response(request.method === "HEAD" ? null : body as Uint8Array<ArrayBuffer>, { headers });
+    return new Response(request.method === "HEAD" ? null : body as Uint8Array<ArrayBuffer>, {
+      headers,
+    });
   }
 
   async #walk(dir: URL, prefix: string): Promise<void> {
@@ -92,11 +94,15 @@ export class StaticFiles {
 }
 
 async function gzip(bytes: Uint8Array): Promise<Uint8Array> {
-  const stream = new Blob([bytes as Uint8Array<ArrayBuffer>]).stream().pipeThrough(new CompressionStream("gzip"));
+  const stream = new Blob([bytes as Uint8Array<ArrayBuffer>]).stream().pipeThrough(
+    new CompressionStream("gzip"),
+  );
   return new Uint8Array(await new Response(stream).arrayBuffer());
 }
 
 async function digest(bytes: Uint8Array): Promise<string> {
-  const hash = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>));
+  const hash = new Uint8Array(
+    await crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>),
+  );
   return Array.from(hash.slice(0, 12), (b) => b.toString(16).padStart(2, "0")).join("");
 }

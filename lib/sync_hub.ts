@@ -90,7 +90,10 @@ export class SyncHub {
     };
     socket.onmessage = (event) => {
       if (!(event.data instanceof ArrayBuffer)) {
-        this.#reject(connection, new ProtocolError("Text messages are not supported", CloseCode.unsupportedData));
+        this.#reject(
+          connection,
+          new ProtocolError("Text messages are not supported", CloseCode.unsupportedData),
+        );
         return;
       }
       const message = new Uint8Array(event.data);
@@ -138,7 +141,9 @@ export class SyncHub {
       closeCode: error.closeCode,
     });
     const { socket } = connection;
-    if (socket.readyState <= WebSocket.OPEN) socket.close(error.closeCode, error.message.slice(0, 120));
+    if (socket.readyState <= WebSocket.OPEN) {
+      socket.close(error.closeCode, error.message.slice(0, 120));
+    }
   }
 
   #keepAlive(): void {

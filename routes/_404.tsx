@@ -11,8 +11,8 @@ export default function NotFound(): VNode {
         <p class="eyebrow">404</p>
         <h1>This room doesn’t exist</h1>
         <p class="lead">
-          The link may be mistyped, or the room was never created. Rooms are private: only
-          people with the exact link can open one.
+          The link may be mistyped, or the room was never created. Rooms are private: only people
+          with the exact link can open one.
         </p>
         <CreateRoomForm label="Create a new room" />
         <p>

@@ -9,6 +9,11 @@ export const handler: Handlers = {
       logger.warn("health_check_failed", { error });
       return c.json({ status: "unavailable", database: "unreachable" }, 503);
     }
-    return c.json({ status: "ok", database: "ok", openRooms: registry.size, connections: hub.size });
+    return c.json({
+      status: "ok",
+      database: "ok",
+      openRooms: registry.size,
+      connections: hub.size,
+    });
   },
 };

@@ -20,8 +20,8 @@ export default function Home(): VNode {
         <section class="hero">
           <h1>Write code together, live.</h1>
           <p class="lead">
-            Open a room, send the link, and type in the same file at the same time. Every
-            keystroke merges — nobody’s edit is ever overwritten.
+            Open a room, send the link, and type in the same file at the same time. Every keystroke
+            merges — nobody’s edit is ever overwritten.
           </p>
           <CreateRoomForm />
         </section>
@@ -37,8 +37,8 @@ export default function Home(): VNode {
           <li>
             <h2>A real editor</h2>
             <p>
-              Syntax highlighting for 13 languages, bracket matching, your own undo, and
-              suggestions as you pause.
+              Syntax highlighting for 13 languages, bracket matching, your own undo, and suggestions
+              as you pause.
             </p>
           </li>
           <li>

@@ -22,7 +22,11 @@ async function gzipSize(bytes: Uint8Array): Promise<number> {
 /** Relative modules a bundle imports statically (not `import()`). */
 function staticImports(code: string): string[] {
   const found = new Set<string>();
-  for (const match of code.matchAll(/(?:^|[;\s}])(?:import|export)\s*(?:[^"'();]*?from\s*)?["'](\.\/[^"']+)["']/g)) {
+  for (
+    const match of code.matchAll(
+      /(?:^|[;\s}])(?:import|export)\s*(?:[^"'();]*?from\s*)?["'](\.\/[^"']+)["']/g,
+    )
+  ) {
     found.add(match[1].slice(2));
   }
   return [...found];

@@ -9,6 +9,7 @@ export interface TestServerOptions {
   /** Keep the embedded database in this folder (to restart on the same data). */
   dataDir?: string;
   port?: number;
+  keepAliveMs?: number;
 }
 
 /** A Duet server on a free loopback port, for tests. */
@@ -20,7 +21,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     databaseUrl: options.databaseUrl,
     dataDir: options.dataDir ?? "memory://",
   };
-  return await startServer(config, { logger: silentLogger });
+  return await startServer(config, { logger: silentLogger, keepAliveMs: options.keepAliveMs });
 }
 
 /** The database backends the storage tests run against. */

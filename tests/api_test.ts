@@ -10,7 +10,9 @@ async function json(response: Response): Promise<Record<string, unknown>> {
   return await response.json();
 }
 
-async function createRoom(body?: unknown): Promise<{ roomId: string; url: string; language: string }> {
+async function createRoom(
+  body?: unknown,
+): Promise<{ roomId: string; url: string; language: string }> {
   const response = await fetch(`${url}/rooms`, {
     method: "POST",
     headers: { "content-type": "application/json" },
@@ -75,7 +77,11 @@ Deno.test("POST /rooms – bad input is a 400 with a JSON error", async () => {
   assert.ok(JSON.stringify(unknown).includes("cobol"));
   await expectError(await post('{"code":42}'), 400, "validation_failed");
   await expectError(await post("[1,2]"), 400, "validation_failed");
-  await expectError(await post("language=cobol", "application/x-www-form-urlencoded"), 400, "bad_request");
+  await expectError(
+    await post("language=cobol", "application/x-www-form-urlencoded"),
+    400,
+    "bad_request",
+  );
   await expectError(await post("hello", "text/plain"), 415, "unsupported_media_type");
 });
 
@@ -111,7 +117,10 @@ Deno.test("GET /room/:roomId – the page carries the code before any script run
   assert.equal(response.status, 200);
   assert.match(response.headers.get("content-type") ?? "", /text\/html/);
   const html = await response.text();
-  assert.ok(html.includes("&lt;script>alert(1)&lt;/script>") || html.includes("&lt;script&gt;alert(1)&lt;/script&gt;"));
+  assert.ok(
+    html.includes("&lt;script>alert(1)&lt;/script>") ||
+      html.includes("&lt;script&gt;alert(1)&lt;/script&gt;"),
+  );
   assert.ok(!html.includes("<script>alert(1)"), "user code is escaped");
   assert.match(html, /data-island="Editor"/);
   assert.match(html, /<script type="module" src="\/build\/Editor-[0-9a-f]{10}\.js"\s*><\/script>/);
@@ -177,10 +186,26 @@ Deno.test("POST /autocomplete – bad input is a 400, never a 500", async () => 
     });
   await expectError(await post("{"), 400, "invalid_json");
   await expectError(await post({}), 400, "validation_failed");
-  await expectError(await post({ code: "ab", cursorPosition: 3, language: "go" }), 400, "validation_failed");
-  await expectError(await post({ code: "ab", cursorPosition: -1, language: "go" }), 400, "validation_failed");
-  await expectError(await post({ code: "ab", cursorPosition: 1, language: "cobol" }), 400, "validation_failed");
-  await expectError(await post({ code: 5, cursorPosition: 0, language: "go" }), 400, "validation_failed");
+  await expectError(
+    await post({ code: "ab", cursorPosition: 3, language: "go" }),
+    400,
+    "validation_failed",
+  );
+  await expectError(
+    await post({ code: "ab", cursorPosition: -1, language: "go" }),
+    400,
+    "validation_failed",
+  );
+  await expectError(
+    await post({ code: "ab", cursorPosition: 1, language: "cobol" }),
+    400,
+    "validation_failed",
+  );
+  await expectError(
+    await post({ code: 5, cursorPosition: 0, language: "go" }),
+    400,
+    "validation_failed",
+  );
   await expectError(
     await post({ code: "x".repeat(MAX_CODE_BYTES + 1), cursorPosition: 0, language: "go" }),
     400,

@@ -81,7 +81,9 @@ Deno.test("Live sync – two clients typing at once converge and lose nothing", 
       if (round % 7 === 0) await new Promise((resolve) => setTimeout(resolve, 5));
     }
     await waitFor(
-      () => alice.text.toString() === bob.text.toString() && alice.text.length === 6 + tokens.join("").length,
+      () =>
+        alice.text.toString() === bob.text.toString() &&
+        alice.text.length === 6 + tokens.join("").length,
       `convergence (seed ${seed})`,
     );
     const text = alice.text.toString();
@@ -104,7 +106,10 @@ Deno.test("Live sync – a client joining later receives the full text", async (
   try {
     await synced(alice);
     alice.text.insert(0, "function hello() {\n  return 42;\n}\n");
-    await waitFor(async () => (await (await fetch(`${server.url}/rooms/${roomId}`)).json()).code !== "", "the edit to arrive");
+    await waitFor(
+      async () => (await (await fetch(`${server.url}/rooms/${roomId}`)).json()).code !== "",
+      "the edit to arrive",
+    );
     carol = connect(server, roomId);
     await synced(carol);
     assert.equal(carol.text.toString(), "function hello() {\n  return 42;\n}\n");
@@ -123,7 +128,9 @@ Deno.test("Live sync – presence reaches the others and leaves with its person"
     await Promise.all([synced(alice), synced(bob)]);
     alice.provider.awareness.setLocalStateField("user", { name: "Alice", color: "#3366ff" });
     await waitFor(
-      () => (bob.provider.awareness.getStates().get(alice.doc.clientID) as { user?: { name: string } })?.user?.name === "Alice",
+      () =>
+        (bob.provider.awareness.getStates().get(alice.doc.clientID) as { user?: { name: string } })
+          ?.user?.name === "Alice",
       "Alice's presence at Bob",
     );
     alice.provider.disconnect();
@@ -151,7 +158,9 @@ Deno.test("Live sync – edits made offline on both sides merge on reconnect", a
     assert.ok(!bob.text.toString().includes("alice"));
     alice.provider.connect();
     await waitFor(
-      () => alice.text.toString() === bob.text.toString() && bob.text.toString().includes("[alice offline]"),
+      () =>
+        alice.text.toString() === bob.text.toString() &&
+        bob.text.toString().includes("[alice offline]"),
       "offline edits to merge",
     );
     assert.equal(alice.text.toString(), "[alice offline]base[bob online]");
@@ -174,7 +183,10 @@ Deno.test("Live sync – a malformed message closes only its own connection", as
     const event = await closed;
     assert.equal(event.code, 1007);
     alice.text.insert(4, "!");
-    await waitFor(async () => (await (await fetch(`${server.url}/rooms/${roomId}`)).json()).code === "safe!", "the room to go on");
+    await waitFor(
+      async () => (await (await fetch(`${server.url}/rooms/${roomId}`)).json()).code === "safe!",
+      "the room to go on",
+    );
     assert.equal(alice.provider.wsconnected, true);
   } finally {
     close(alice);
@@ -182,9 +194,34 @@ Deno.test("Live sync – a malformed message closes only its own connection", as
   }
 });
 
+Deno.test("Live sync – a quiet connection still hears from the server", async () => {
+  const server = await startTestServer({ keepAliveMs: 200 });
+  const roomId = await createRoom(server);
+  const socket = new WebSocket(`${server.url.replace("http", "ws")}/ws/${roomId}`);
+  socket.binaryType = "arraybuffer";
+  const messages: number[][] = [];
+  socket.onmessage = (event) => messages.push([...new Uint8Array(event.data)]);
+  try {
+    // Sync step 1 arrives first; then, with nothing else to say, keep-alives:
+    // the provider reconnects after 30 s without any message.
+    await waitFor(() => messages.length >= 1, "sync step 1");
+    assert.equal(messages[0][0], 0);
+    await waitFor(
+      () => messages.some((message) => message.join() === "1,1,0"),
+      "a keep-alive",
+      5_000,
+    );
+  } finally {
+    socket.close();
+    await server.shutdown();
+  }
+});
+
 for (const backend of storageBackends()) {
   Deno.test(`Persistence (${backend.name}) – the code survives a server restart`, async () => {
-    const dataDir = backend.databaseUrl ? undefined : await Deno.makeTempDir({ prefix: "duet-data-" });
+    const dataDir = backend.databaseUrl
+      ? undefined
+      : await Deno.makeTempDir({ prefix: "duet-data-" });
     const options = { databaseUrl: backend.databaseUrl, dataDir };
     let server = await startTestServer(options);
     const roomId = await createRoom(server, "let x = 1;\n");
@@ -193,7 +230,11 @@ for (const backend of storageBackends()) {
       await synced(alice);
       alice.text.insert(alice.text.length, "x += 1;\n");
       alice.doc.getMap("settings").set("language", "rust");
-      await waitFor(async () => (await (await fetch(`${server.url}/rooms/${roomId}`)).json()).code.includes("+="), "the edit");
+      await waitFor(
+        async () =>
+          (await (await fetch(`${server.url}/rooms/${roomId}`)).json()).code.includes("+="),
+        "the edit",
+      );
       // Shut down with the client still connected: everything is written on the way out.
       await server.shutdown();
       close(alice);
@@ -203,7 +244,11 @@ for (const backend of storageBackends()) {
       assert.equal(room.language, "rust");
       const bob = connect(server, roomId);
       await synced(bob);
-      assert.equal(bob.text.toString(), "let x = 1;\nx += 1;\n", "the initial code is not inserted again");
+      assert.equal(
+        bob.text.toString(),
+        "let x = 1;\nx += 1;\n",
+        "the initial code is not inserted again",
+      );
       close(bob);
     } finally {
       close(alice);

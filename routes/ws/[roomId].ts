@@ -10,7 +10,8 @@ export const handler: Handlers = {
     }
     const roomId = c.req.param("roomId") ?? "";
     const { rooms, registry, hub } = c.var.services;
-    const exists = isRoomId(roomId) && (registry.get(roomId) !== undefined || await rooms.exists(roomId));
+    const exists = isRoomId(roomId) &&
+      (registry.get(roomId) !== undefined || await rooms.exists(roomId));
     if (!exists) throw new HttpError(404, "Room not found");
     // Deno pings idle sockets and closes those that stop answering.
     const { socket, response } = Deno.upgradeWebSocket(c.req.raw, { idleTimeout: 60 });
