@@ -34,17 +34,22 @@ export async function launchBrowser(): Promise<
 
 /** The editor's text as the page shows it. */
 export function editorText(page: Page): Promise<string> {
-  return page.$$eval(
-    ".cm-content .cm-line",
-    (lines) => lines.map((line) => line.textContent).join("\n"),
-  );
+  return page.$$eval(".cm-content .cm-line", (lines) =>
+    lines.map((line) => {
+      // Remote carets carry their owner's name; they are not part of the text.
+      const copy = line.cloneNode(true) as Element;
+      for (const caret of copy.querySelectorAll(".cm-ySelectionCaret")) caret.remove();
+      return copy.textContent;
+    }).join("\n"));
 }
 
 /** Waits until the editor has replaced the server-rendered code and is connected. */
 export async function waitForEditor(page: Page): Promise<void> {
-  await page.waitForSelector(".cm-content[contenteditable=true]", { timeout: 15_000 });
+  await page.waitForSelector(".duet-editor[data-editor=live] .cm-content[contenteditable=true]", {
+    timeout: 15_000,
+  });
   await page.waitForFunction(
-    () => document.querySelector("[data-testid=status]")?.textContent?.includes("Connected"),
+    () => document.querySelector("[data-testid=status]")?.textContent === "Connected",
     { timeout: 15_000 },
   );
 }

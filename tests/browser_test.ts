@@ -134,6 +134,7 @@ Deno.test({
       });
 
       await t.step("changing the language changes it for everyone", async () => {
+        await alice.waitForSelector("[data-testid=language]:not([disabled])");
         await alice.select("[data-testid=language]", "python");
         await bob.waitForFunction(
           () =>

@@ -1,0 +1,271 @@
+import type { TargetedEvent } from "preact";
+import { useEffect, useRef } from "preact/hooks";
+import { useSignal } from "@preact/signals";
+import { LANGUAGE_IDS, LANGUAGE_LABELS, type LanguageId } from "../lib/languages.ts";
+import {
+  loadPresenceUser,
+  MAX_NAME_LENGTH,
+  normalizeName,
+  type Participant,
+  presenceUser,
+  saveName,
+} from "./_editor/presence.ts";
+import type { EditorSession } from "./_editor/editor_session.ts";
+import { type ConnectionStatus, INITIAL_STATUS } from "./_editor/connection_status.ts";
+
+/** Props the server renders the editor island with. */
+export interface EditorProps {
+  roomId: string;
+  language: LanguageId;
+  /** The file as last saved, shown until the live document has synced. */
+  code: string;
+  /** Absolute link to share the room. */
+  roomUrl: string;
+}
+
+const COPIED_FOR_MS = 2000;
+
+/** The collaborative code editor of a room: toolbar, presence, editor and autocomplete hint. */
+export default function Editor(props: EditorProps) {
+  const hydrated = useSignal(false);
+  const sessionReady = useSignal(false);
+  const editorReady = useSignal(false);
+  const language = useSignal<LanguageId>(props.language);
+  const name = useSignal("");
+  const status = useSignal<ConnectionStatus>(INITIAL_STATUS);
+  const participants = useSignal<Participant[]>([]);
+  const hint = useSignal<string | null>(null);
+  const copied = useSignal(false);
+  const showLinkField = useSignal(false);
+
+  const viewParent = useRef<HTMLDivElement>(null);
+  const linkField = useRef<HTMLInputElement>(null);
+  const session = useRef<EditorSession | null>(null);
+  const user = useRef(presenceUser("", ""));
+  const copiedTimer = useRef<ReturnType<typeof setTimeout> | undefined>(
+    undefined,
+  );
+
+  useEffect(() => {
+    let disposed = false;
+    const storage = browserStorage();
+    user.current = loadPresenceUser({ storage });
+    name.value = user.current.name;
+    hydrated.value = true;
+
+    import("./_editor/editor_session.ts").then(({ EditorSession }) => {
+      if (disposed || viewParent.current === null) return;
+      session.current = new EditorSession({
+        roomId: props.roomId,
+        language: props.language,
+        user: user.current,
+        container: viewParent.current,
+        onStatus: (next) => status.value = next,
+        onParticipants: (next) => participants.value = next,
+        onLanguage: (next) => language.value = next,
+        onHint: (next) => hint.value = next,
+        onEditorReady: () => editorReady.value = true,
+      });
+      sessionReady.value = true;
+    }).catch((error: unknown) => {
+      console.error("Could not load the editor", error);
+      status.value = { phase: "closed", text: "Could not load the editor" };
+    });
+
+    return () => {
+      disposed = true;
+      clearTimeout(copiedTimer.current);
+      session.current?.destroy();
+      session.current = null;
+    };
+  }, [props.roomId]);
+
+  useEffect(() => {
+    if (!showLinkField.value) return;
+    linkField.current?.focus();
+    linkField.current?.select();
+  }, [showLinkField.value]);
+
+  const onLanguageChange = (
+    event: TargetedEvent<HTMLSelectElement>,
+  ) => {
+    const value = event.currentTarget.value;
+    const next = LANGUAGE_IDS.find((id) => id === value);
+    if (next === undefined) return;
+    language.value = next;
+    session.current?.setLanguage(next);
+  };
+
+  const onNameInput = (event: TargetedEvent<HTMLInputElement>) => {
+    name.value = event.currentTarget.value;
+    const normalized = normalizeName(name.value);
+    if (normalized === "") return;
+    user.current = presenceUser(normalized, user.current.color);
+    saveName(browserStorage(), normalized);
+    session.current?.setUser(user.current);
+  };
+
+  // An emptied field falls back to the last name the others saw.
+  const onNameBlur = () => {
+    if (normalizeName(name.value) === "") name.value = user.current.name;
+  };
+
+  const onCopyLink = () => {
+    const done = () => {
+      copied.value = true;
+      clearTimeout(copiedTimer.current);
+      copiedTimer.current = setTimeout(
+        () => copied.value = false,
+        COPIED_FOR_MS,
+      );
+    };
+    const fallBack = (error: unknown) => {
+      console.debug("Clipboard unavailable, showing the link instead", error);
+      showLinkField.value = true;
+      linkField.current?.focus();
+      linkField.current?.select();
+    };
+    if (navigator.clipboard === undefined) {
+      fallBack(new Error("navigator.clipboard is undefined"));
+      return;
+    }
+    navigator.clipboard.writeText(props.roomUrl).then(done, fallBack);
+  };
+
+  const statusPhase = status.value.phase;
+  const people = participants.value;
+  const suggestion = hint.value;
+
+  return (
+    <div
+      class="duet-editor"
+      data-hydrated={hydrated.value ? "true" : "false"}
+      data-editor={editorReady.value ? "live" : "fallback"}
+    >
+      <div class="duet-toolbar">
+        <label class="duet-field">
+          <span class="duet-field__label">Language</span>
+          <select
+            class="duet-select"
+            data-testid="language"
+            value={language.value}
+            disabled={!sessionReady.value}
+            onChange={onLanguageChange}
+          >
+            {LANGUAGE_IDS.map((id) => (
+              <option key={id} value={id} selected={id === language.value}>
+                {LANGUAGE_LABELS[id]}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label class="duet-field">
+          <span class="duet-field__label">Your name</span>
+          <input
+            class="duet-input"
+            data-testid="name"
+            type="text"
+            value={name.value}
+            maxLength={MAX_NAME_LENGTH}
+            autocomplete="nickname"
+            placeholder="Your name"
+            disabled={!hydrated.value}
+            onInput={onNameInput}
+            onBlur={onNameBlur}
+          />
+        </label>
+        <div class="duet-share">
+          <button
+            type="button"
+            class="duet-button"
+            data-testid="copy-link"
+            data-copied={copied.value ? "true" : "false"}
+            disabled={!hydrated.value}
+            onClick={onCopyLink}
+          >
+            {copied.value ? "Copied!" : "Copy link"}
+          </button>
+          {showLinkField.value && (
+            <input
+              ref={linkField}
+              class="duet-input duet-share__link"
+              data-testid="room-link"
+              type="text"
+              readOnly
+              value={props.roomUrl}
+              aria-label="Room link, selected for copying"
+              onFocus={(event) => event.currentTarget.select()}
+            />
+          )}
+        </div>
+        <p
+          class="duet-status"
+          data-testid="status"
+          data-phase={statusPhase}
+          role="status"
+        >
+          <span class="duet-status__dot" aria-hidden="true" />
+          <span class="duet-status__text">{status.value.text}</span>
+        </p>
+      </div>
+
+      <div class="duet-workspace">
+        <div class="duet-code">
+          {!editorReady.value && <pre class="code-fallback"><code>{props.code}</code></pre>}
+          <div ref={viewParent} class="duet-code__view" />
+        </div>
+
+        <section class="duet-people" aria-labelledby="duet-people-heading">
+          <h2 id="duet-people-heading" class="duet-people__heading">
+            In this room
+            {people.length > 0 && <span class="duet-people__count">{people.length}</span>}
+          </h2>
+          <ul class="duet-presence" data-testid="presence">
+            {people.map((person) => (
+              <li
+                key={person.clientId}
+                class="duet-person"
+                data-self={person.isSelf ? "true" : "false"}
+              >
+                <span
+                  class="duet-person__dot"
+                  style={{ backgroundColor: person.color }}
+                  aria-hidden="true"
+                />
+                <span class="duet-person__name">{person.name}</span>
+                {person.isSelf && " "}
+                {person.isSelf && <span class="duet-person__you">(you)</span>}
+              </li>
+            ))}
+          </ul>
+        </section>
+      </div>
+
+      <div
+        class="duet-hint"
+        data-testid="hint"
+        data-state={suggestion === null ? "hidden" : "shown"}
+        aria-live="polite"
+      >
+        {suggestion !== null && (
+          <>
+            <span class="duet-hint__keys">
+              <kbd>Tab</kbd> to insert · <kbd>Esc</kbd> to dismiss
+            </span>
+            <code class="duet-hint__code">{suggestion}</code>
+          </>
+        )}
+      </div>
+    </div>
+  );
+}
+
+// Reading localStorage throws when the browser blocks storage for the site.
+function browserStorage(): Storage | null {
+  try {
+    const storage: Storage | undefined = globalThis.localStorage;
+    return storage ?? null;
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,46 @@
+import assert from "node:assert/strict";
+import { describeStatus, INITIAL_STATUS, ROOM_GONE_CLOSE_CODE } from "./connection_status.ts";
+
+const facts = { connected: false, everConnected: false, online: true, closed: null };
+
+Deno.test("describeStatus – says Connecting… before the first connection", () => {
+  assert.deepEqual(describeStatus(facts), INITIAL_STATUS);
+  assert.equal(INITIAL_STATUS.text, "Connecting…");
+});
+
+Deno.test("describeStatus – says Connected, then Reconnecting… after a drop", () => {
+  assert.deepEqual(describeStatus({ ...facts, connected: true, everConnected: true }), {
+    phase: "connected",
+    text: "Connected",
+  });
+  assert.deepEqual(describeStatus({ ...facts, everConnected: true }), {
+    phase: "reconnecting",
+    text: "Reconnecting…",
+  });
+});
+
+Deno.test("describeStatus – says Offline when the browser is offline", () => {
+  assert.deepEqual(describeStatus({ ...facts, online: false, everConnected: true }), {
+    phase: "offline",
+    text: "Offline",
+  });
+});
+
+Deno.test("describeStatus – a deleted room wins over everything else", () => {
+  const closed = { code: ROOM_GONE_CLOSE_CODE, reason: "Room not found" };
+  assert.deepEqual(describeStatus({ ...facts, online: false, closed }), {
+    phase: "closed",
+    text: "This room no longer exists",
+  });
+});
+
+Deno.test("describeStatus – other 44xx closes show the server's reason", () => {
+  assert.equal(
+    describeStatus({ ...facts, closed: { code: 4429, reason: "Room is full" } }).text,
+    "Room is full",
+  );
+  assert.equal(
+    describeStatus({ ...facts, closed: { code: 4400, reason: " " } }).text,
+    "Disconnected by the server (code 4400)",
+  );
+});

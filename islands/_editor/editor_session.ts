@@ -1,0 +1,236 @@
+/**
+ * Everything the editor island does in the browser once it has hydrated: the
+ * room connection, presence, the language setting and the CodeMirror view.
+ * The island imports this module dynamically, so none of it is in the
+ * hydration bundle and none of it runs on the server.
+ *
+ * @module
+ */
+import * as Y from "yjs";
+import { Compartment, EditorState, type Extension } from "@codemirror/state";
+import {
+  drawSelection,
+  dropCursor,
+  EditorView,
+  highlightActiveLine,
+  highlightActiveLineGutter,
+  highlightSpecialChars,
+  keymap,
+  lineNumbers,
+} from "@codemirror/view";
+import { defaultKeymap } from "@codemirror/commands";
+import { bracketMatching, indentOnInput } from "@codemirror/language";
+import { yCollab, yUndoManagerKeymap } from "y-codemirror.next";
+import { isLanguageId, type LanguageId } from "../../lib/languages.ts";
+import { autocompleteHint, type Hint } from "./autocomplete_hint.ts";
+import { DARK_SCHEME_QUERY, editorTheme, schemeExtension } from "./editor_theme.ts";
+import { lazySearch } from "./lazy_search.ts";
+import { loadedLanguage, loadLanguage } from "./load_language.ts";
+import { type Participant, participantsFrom, type PresenceUser } from "./presence.ts";
+import { type ConnectionStatus, RoomConnection } from "./room_connection.ts";
+
+/** Options for {@linkcode EditorSession}. */
+export interface EditorSessionOptions {
+  roomId: string;
+  /** The language the page was rendered with, used until the room says otherwise. */
+  language: LanguageId;
+  /** Who the local participant is. */
+  user: PresenceUser;
+  /** Empty element the editor view is mounted into after the first sync. */
+  container: HTMLElement;
+  onStatus: (status: ConnectionStatus) => void;
+  onParticipants: (participants: Participant[]) => void;
+  onLanguage: (language: LanguageId) => void;
+  /** The shown autocomplete suggestion, or `null` when none is shown. */
+  onHint: (suggestion: string | null) => void;
+  /** The editor view replaced the static fallback. */
+  onEditorReady: () => void;
+}
+
+/** One participant's live session in a room. */
+export class EditorSession {
+  readonly #options: EditorSessionOptions;
+  readonly #connection: RoomConnection;
+  readonly #text: Y.Text;
+  readonly #settings: Y.Map<unknown>;
+  readonly #darkScheme: MediaQueryList;
+  readonly #languageSlot = new Compartment();
+  readonly #schemeSlot = new Compartment();
+  readonly #editableSlot = new Compartment();
+  #language: LanguageId;
+  #user: PresenceUser;
+  #view: EditorView | null = null;
+  #destroyed = false;
+
+  constructor(options: EditorSessionOptions) {
+    this.#options = options;
+    this.#language = options.language;
+    this.#user = options.user;
+    const scheme = location.protocol === "https:" ? "wss" : "ws";
+    this.#connection = new RoomConnection(options.roomId, {
+      serverUrl: `${scheme}://${location.host}/ws`,
+      window,
+      onStatus: this.#onStatus,
+      onFirstSync: this.#onFirstSync,
+    });
+    const { doc, provider } = this.#connection;
+    this.#text = doc.getText("code");
+    this.#settings = doc.getMap("settings");
+    this.#settings.observe(this.#onSettingsChange);
+    provider.awareness.on("change", this.#onAwarenessChange);
+    provider.awareness.setLocalStateField("user", this.#user);
+    this.#darkScheme = matchMedia(DARK_SCHEME_QUERY);
+    this.#darkScheme.addEventListener("change", this.#onSchemeChange);
+    addEventListener("pagehide", this.#onPageHide);
+    addEventListener("pageshow", this.#onPageShow);
+    // Fetch the language chunk while the socket connects.
+    this.#applyLanguage(this.#language);
+  }
+
+  /** Sets the room language for everyone. */
+  setLanguage(language: LanguageId): void {
+    this.#connection.doc.transact(() => {
+      this.#settings.set("language", language);
+    });
+  }
+
+  /** Changes how the local participant appears to others. */
+  setUser(user: PresenceUser): void {
+    this.#user = user;
+    this.#connection.provider.awareness.setLocalStateField("user", user);
+  }
+
+  /** Leaves the room and removes the editor. */
+  destroy(): void {
+    if (this.#destroyed) return;
+    this.#destroyed = true;
+    removeEventListener("pagehide", this.#onPageHide);
+    removeEventListener("pageshow", this.#onPageShow);
+    this.#darkScheme.removeEventListener("change", this.#onSchemeChange);
+    this.#settings.unobserve(this.#onSettingsChange);
+    this.#connection.provider.awareness.off("change", this.#onAwarenessChange);
+    this.#view?.destroy();
+    this.#view = null;
+    this.#connection.destroy();
+  }
+
+  #onStatus = (status: ConnectionStatus): void => {
+    this.#options.onStatus(status);
+    if (status.phase === "closed") {
+      // Nothing typed from now on would reach anyone.
+      this.#view?.dispatch({
+        effects: this.#editableSlot.reconfigure(readOnly()),
+      });
+    }
+  };
+
+  #onFirstSync = (): void => {
+    if (this.#destroyed) return;
+    this.#readLanguage();
+    this.#mountView();
+    this.#options.onEditorReady();
+  };
+
+  #onSettingsChange = (): void => {
+    this.#readLanguage();
+  };
+
+  #onAwarenessChange = (): void => {
+    const { awareness } = this.#connection.provider;
+    this.#options.onParticipants(
+      participantsFrom(awareness.getStates(), awareness.clientID),
+    );
+  };
+
+  #onSchemeChange = (): void => {
+    this.#view?.dispatch({
+      effects: this.#schemeSlot.reconfigure(
+        schemeExtension(this.#darkScheme.matches),
+      ),
+    });
+  };
+
+  // Tell the others right away that we left, instead of letting our presence
+  // time out after 30 s.
+  #onPageHide = (): void => {
+    this.#connection.provider.awareness.setLocalState(null);
+  };
+
+  #onPageShow = (event: PageTransitionEvent): void => {
+    if (event.persisted) {
+      this.#connection.provider.awareness.setLocalStateField(
+        "user",
+        this.#user,
+      );
+    }
+  };
+
+  /** Adopts the room's language; unknown values are ignored. */
+  #readLanguage(): void {
+    const language = this.#settings.get("language");
+    if (!isLanguageId(language) || language === this.#language) return;
+    this.#applyLanguage(language);
+    this.#options.onLanguage(language);
+  }
+
+  #applyLanguage(language: LanguageId): void {
+    this.#language = language;
+    loadLanguage(language).then((extension) => {
+      // A later switch wins over a slower earlier load.
+      if (this.#destroyed || this.#language !== language) return;
+      this.#view?.dispatch({
+        effects: this.#languageSlot.reconfigure(extension),
+      });
+    }).catch((error: unknown) => {
+      console.warn(`Could not load the ${language} editor mode`, error);
+    });
+  }
+
+  #mountView(): void {
+    const { provider } = this.#connection;
+    const undoManager = new Y.UndoManager(this.#text);
+    const state = EditorState.create({
+      doc: this.#text.toString(),
+      extensions: [
+        lineNumbers(),
+        highlightActiveLineGutter(),
+        highlightSpecialChars(),
+        drawSelection(),
+        dropCursor(),
+        indentOnInput(),
+        bracketMatching(),
+        highlightActiveLine(),
+        // No history keymap: undo goes through Yjs so that it only undoes
+        // this participant's edits. No indentWithTab: Tab accepts hints.
+        keymap.of([
+          ...defaultKeymap,
+          ...yUndoManagerKeymap,
+        ]),
+        lazySearch(),
+        this.#languageSlot.of(loadedLanguage(this.#language) ?? []),
+        this.#schemeSlot.of(schemeExtension(this.#darkScheme.matches)),
+        this.#editableSlot.of(
+          this.#connection.closed ? readOnly() : [],
+        ),
+        editorTheme,
+        EditorView.contentAttributes.of({ "aria-label": "Code editor" }),
+        autocompleteHint({
+          // The request code (and its response validation) is only needed
+          // once someone pauses typing.
+          requestSuggestion: async (request, signal) => {
+            const { fetchSuggestion } = await import("./suggestion_api.ts");
+            return fetchSuggestion(request, { signal });
+          },
+          language: () => this.#language,
+          onHintChange: (hint: Hint | null) => this.#options.onHint(hint?.text ?? null),
+        }),
+        yCollab(this.#text, provider.awareness, { undoManager }),
+      ],
+    });
+    this.#view = new EditorView({ state, parent: this.#options.container });
+  }
+}
+
+function readOnly(): Extension {
+  return [EditorView.editable.of(false), EditorState.readOnly.of(true)];
+}

@@ -1,0 +1,130 @@
+/**
+ * The collaboration socket of one room: the Yjs document, the y-websocket
+ * provider, and a status that reads well in the status pill.
+ *
+ * @module
+ */
+import * as Y from "yjs";
+import { WebsocketProvider } from "y-websocket";
+import {
+  type ConnectionStatus,
+  describeStatus,
+  INITIAL_STATUS,
+  type StatusFacts,
+} from "./connection_status.ts";
+
+export type { ConnectionStatus } from "./connection_status.ts";
+
+/** Options for {@linkcode RoomConnection}. */
+export interface RoomConnectionOptions {
+  /** Base URL of the collaboration socket, e.g. `wss://duet.example/ws`. */
+  serverUrl: string;
+  /** Called whenever the status changes. */
+  onStatus: (status: ConnectionStatus) => void;
+  /** Called once, the first time the document has caught up with the server. */
+  onFirstSync: () => void;
+  /** The browser window, for online/offline events and `navigator.onLine`. */
+  window: Window;
+}
+
+/**
+ * A room's shared document and its socket. The document keeps working while
+ * the socket is down; Yjs merges both sides on reconnect.
+ */
+export class RoomConnection {
+  /** The shared document. */
+  readonly doc: Y.Doc;
+  /** The y-websocket provider; its `awareness` carries presence. */
+  readonly provider: WebsocketProvider;
+  readonly #options: RoomConnectionOptions;
+  readonly #facts: StatusFacts;
+  #synced = false;
+  #status: ConnectionStatus = INITIAL_STATUS;
+
+  constructor(roomId: string, options: RoomConnectionOptions) {
+    this.#options = options;
+    this.#facts = {
+      connected: false,
+      everConnected: false,
+      online: options.window.navigator.onLine,
+      closed: null,
+    };
+    this.doc = new Y.Doc();
+    this.provider = new WebsocketProvider(
+      options.serverUrl,
+      roomId,
+      this.doc,
+      { connect: false },
+    );
+    this.provider.on("status", this.#onProviderStatus);
+    this.provider.on("sync", this.#onSync);
+    this.provider.on("connection-close", this.#onConnectionClose);
+    options.window.addEventListener("online", this.#onOnline);
+    options.window.addEventListener("offline", this.#onOffline);
+    this.#publish();
+    this.provider.connect();
+  }
+
+  /** The current status. */
+  get status(): ConnectionStatus {
+    return this.#status;
+  }
+
+  /** Whether the server ended the session for good. */
+  get closed(): boolean {
+    return this.#facts.closed !== null;
+  }
+
+  /** Closes the socket, stops listening and destroys the document. */
+  destroy(): void {
+    this.#options.window.removeEventListener("online", this.#onOnline);
+    this.#options.window.removeEventListener("offline", this.#onOffline);
+    this.provider.off("status", this.#onProviderStatus);
+    this.provider.off("sync", this.#onSync);
+    this.provider.off("connection-close", this.#onConnectionClose);
+    this.provider.destroy();
+    this.doc.destroy();
+  }
+
+  #onProviderStatus = (event: { status: string }): void => {
+    this.#facts.connected = event.status === "connected";
+    if (this.#facts.connected) this.#facts.everConnected = true;
+    this.#publish();
+  };
+
+  #onSync = (synced: boolean): void => {
+    if (!synced || this.#synced) return;
+    this.#synced = true;
+    this.#options.onFirstSync();
+  };
+
+  #onConnectionClose = (event: CloseEvent | null): void => {
+    // `null` means we closed the socket ourselves.
+    if (event === null || event.code < 4400 || event.code > 4499) return;
+    this.#facts.closed = { code: event.code, reason: event.reason };
+    this.#publish();
+    // The provider already stops retrying for 44xx; disconnecting also tells
+    // other tabs (over BroadcastChannel) that we left. It runs after the
+    // provider has finished handling this close, which it is in the middle of.
+    queueMicrotask(() => this.provider.disconnect());
+  };
+
+  #onOnline = (): void => {
+    this.#facts.online = true;
+    this.#publish();
+  };
+
+  #onOffline = (): void => {
+    this.#facts.online = false;
+    this.#publish();
+  };
+
+  #publish(): void {
+    const next = describeStatus(this.#facts);
+    if (next.phase === this.#status.phase && next.text === this.#status.text) {
+      return;
+    }
+    this.#status = next;
+    this.#options.onStatus(next);
+  }
+}
