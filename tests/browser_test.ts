@@ -143,6 +143,44 @@ Deno.test({
         );
       });
 
+      await t.step("undo takes back only your own edits", async () => {
+        await typeAtEnd(alice, "\n// mine");
+        await bob.waitForFunction(() =>
+          document.querySelector(".cm-content")?.textContent?.includes("// mine")
+        );
+        await typeAtEnd(bob, "\n// theirs");
+        await alice.waitForFunction(() =>
+          document.querySelector(".cm-content")?.textContent?.includes("// theirs")
+        );
+        await alice.focus(".cm-content");
+        await alice.keyboard.down("Control");
+        await alice.keyboard.press("z");
+        await alice.keyboard.up("Control");
+        await bob.waitForFunction(() =>
+          !document.querySelector(".cm-content")?.textContent?.includes("// mine")
+        );
+        const text = await editorText(bob);
+        assert.ok(text.includes("// theirs"), "Bob's edit stays");
+      });
+
+      await t.step("offline edits on both sides merge when the connection returns", async () => {
+        await alice.setOfflineMode(true);
+        await alice.waitForFunction(
+          () => document.querySelector("[data-testid=status]")?.textContent === "Offline",
+        );
+        await typeAtEnd(alice, "\n// written offline");
+        await typeAtEnd(bob, "\n// written online");
+        await alice.setOfflineMode(false);
+        await waitForEditor(alice);
+        for (const page of [alice, bob]) {
+          await page.waitForFunction(() => {
+            const text = document.querySelector(".cm-content")?.textContent ?? "";
+            return text.includes("// written offline") && text.includes("// written online");
+          });
+        }
+        assert.equal(await editorText(alice), await editorText(bob));
+      });
+
       await t.step("a reload keeps the text", async () => {
         const before = await editorText(alice);
         await bob.reload();
