@@ -3,13 +3,14 @@
  * and on SIGINT/SIGTERM closes sockets and writes every room before exiting.
  */
 import manifest from "./fresh.gen.ts";
-import { openDatabase } from "./db/database.ts";
+import { openDatabase, type SqlClient } from "./db/database.ts";
 import { migrate, readMigrations } from "./db/migrate.ts";
 import { RoomRepository } from "./db/room_repository.ts";
 import { createApp } from "./lib/app.ts";
 import { loadAssetManifest } from "./lib/assets.ts";
 import { type Config, ConfigError, loadConfig } from "./lib/config.ts";
 import { createLogger, type Logger } from "./lib/logger.ts";
+import { BroadcastChannelBus, LocalBus, PostgresBus, type RoomBus } from "./lib/room_bus.ts";
 import { RoomRegistry } from "./lib/room_registry.ts";
 import { StaticFiles } from "./lib/static_files.ts";
 import { SyncHub } from "./lib/sync_hub.ts";
@@ -50,7 +51,8 @@ export async function startServer(
   if (applied.length) logger.info("migrations_applied", { versions: applied });
 
   const rooms = new RoomRepository(db);
-  const registry = new RoomRegistry(rooms, { logger });
+  const bus = createBus(config, db, logger);
+  const registry = new RoomRegistry(rooms, { logger, bus });
   const hub = new SyncHub(registry, { logger, keepAliveMs: options.keepAliveMs });
   const staticFiles = new StaticFiles(new URL("./static/", import.meta.url));
   await staticFiles.load();
@@ -86,16 +88,34 @@ export async function startServer(
     url,
     shutdown() {
       stopping ??= (async () => {
+        // Stop taking connections, send people elsewhere (1012: reconnect),
+        // then write everything.
         abort.abort();
         hub.closeAll();
-        await registry.close();
-        await server.finished;
-        await db.close();
+        try {
+          await registry.close();
+        } finally {
+          await server.finished;
+          await bus.close();
+          await db.close();
+        }
         logger.info("server_stopped");
       })();
       return stopping;
     },
   };
+}
+
+function createBus(config: Config, db: SqlClient, logger: Logger): RoomBus {
+  switch (config.bus) {
+    case "postgres":
+      if (!db.notifications) throw new Error("DUET_BUS=postgres needs DATABASE_URL");
+      return new PostgresBus(db.notifications, logger);
+    case "broadcast":
+      return new BroadcastChannelBus();
+    case "local":
+      return new LocalBus();
+  }
 }
 
 function redactPassword(databaseUrl: string): string {

@@ -12,6 +12,18 @@ export interface SqlClient {
   transaction<T>(work: (tx: SqlClient) => Promise<T>): Promise<T>;
   /** Closes the connection or the embedded database. */
   close(): Promise<void>;
+  /**
+   * PostgreSQL only: LISTEN on a dedicated connection that is re-established
+   * when lost (`onListen` runs on each), and NOTIFY.
+   */
+  notifications?: {
+    listen(
+      channel: string,
+      onNotify: (payload: string) => void,
+      onListen: () => void,
+    ): Promise<{ unlisten(): Promise<void> }>;
+    notify(channel: string, payload: string): Promise<void>;
+  };
 }
 
 /** Options for {@linkcode openDatabase}. */
@@ -101,6 +113,15 @@ async function openPostgres(url: string): Promise<SqlClient> {
     },
     async close() {
       await sql.end({ timeout: 5 });
+    },
+    notifications: {
+      async listen(channel, onNotify, onListen) {
+        const listener = await sql.listen(channel, onNotify, onListen);
+        return { unlisten: () => listener.unlisten() };
+      },
+      async notify(channel, payload) {
+        await sql.notify(channel, payload);
+      },
     },
   };
 }

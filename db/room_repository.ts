@@ -19,6 +19,39 @@ export interface RoomSnapshot {
   language: LanguageId;
 }
 
+/** A room's stored document: the snapshot and the log rows after it. */
+export interface StoredRoom {
+  state: Uint8Array;
+  language: LanguageId;
+  /** The last log row the snapshot covers. */
+  snapshotSeq: number;
+  updates: LoggedUpdate[];
+}
+
+/** One row of a room's update log. */
+export interface LoggedUpdate {
+  seq: number;
+  update: Uint8Array;
+}
+
+/** An update waiting to be appended to its room's log. */
+export interface PendingUpdate {
+  roomId: string;
+  update: Uint8Array;
+}
+
+/** The sequence numbers one append gave a room's updates. */
+export interface AppendedRange {
+  firstSeq: number;
+  lastSeq: number;
+}
+
+/** Options for {@linkcode RoomRepository.appendUpdates}. */
+export interface AppendOptions {
+  /** A PostgreSQL channel to `NOTIFY` with `roomId:lastSeq` per room. */
+  notifyChannel?: string;
+}
+
 /** A new room to insert. */
 export interface NewRoom extends RoomSnapshot {
   roomId: string;
@@ -69,26 +102,131 @@ export class RoomRepository {
     return rows.length > 0;
   }
 
-  /** The stored document of a room, or `undefined` when there is no such room. */
-  async loadSnapshot(roomId: string): Promise<RoomSnapshot | undefined> {
-    const rows = await this.#db.query<
-      { doc_state: Uint8Array; code: string; language: LanguageId }
-    >(
-      "SELECT doc_state, code, language FROM rooms WHERE id = $1",
-      [roomId],
-    );
-    if (!rows.length) return undefined;
-    const { doc_state: state, code, language } = rows[0];
-    return { state, code, language };
+  /**
+   * Everything needed to rebuild a room's document: the latest snapshot and
+   * the log rows after it. `undefined` when there is no such room.
+   */
+  async load(roomId: string): Promise<StoredRoom | undefined> {
+    return await this.#db.transaction(async (tx) => {
+      const rows = await tx.query<
+        { doc_state: Uint8Array; language: LanguageId; snapshot_seq: unknown }
+      >(
+        "SELECT doc_state, language, snapshot_seq FROM rooms WHERE id = $1",
+        [roomId],
+      );
+      if (!rows.length) return undefined;
+      const snapshotSeq = Number(rows[0].snapshot_seq);
+      return {
+        state: rows[0].doc_state,
+        language: rows[0].language,
+        snapshotSeq,
+        updates: await readUpdates(tx, roomId, snapshotSeq),
+      };
+    });
   }
 
-  /** Overwrites the room's document, code and language. */
-  async saveSnapshot(roomId: string, snapshot: RoomSnapshot): Promise<void> {
-    await this.#db.query(
-      `UPDATE rooms SET doc_state = $2, code = $3, language = $4, updated_at = now()
-       WHERE id = $1`,
-      [roomId, snapshot.state, snapshot.code, snapshot.language],
+  /** The room's log rows after `afterSeq`, in order. */
+  async readUpdates(roomId: string, afterSeq: number): Promise<LoggedUpdate[]> {
+    return await readUpdates(this.#db, roomId, afterSeq);
+  }
+
+  /**
+   * Appends updates to their rooms' logs in one transaction and returns, per
+   * room, the sequence numbers they got. Rooms are locked in id order, so two
+   * processes appending to the same rooms wait for each other instead of
+   * deadlocking. With `notifyChannel`, a `NOTIFY` per room carries
+   * `roomId:lastSeq`; PostgreSQL delivers it only once the rows are committed.
+   */
+  async appendUpdates(
+    entries: readonly PendingUpdate[],
+    options: AppendOptions = {},
+  ): Promise<Map<string, AppendedRange>> {
+    const appended = new Map<string, AppendedRange>();
+    if (!entries.length) return appended;
+    const roomIds = [...new Set(entries.map((entry) => entry.roomId))].sort();
+    await this.#db.transaction(async (tx) => {
+      const locked = await tx.query<{ id: string; last_seq: unknown }>(
+        `SELECT id, last_seq FROM rooms WHERE id IN (${placeholders(roomIds.length, 1)})
+         ORDER BY id FOR UPDATE`,
+        roomIds,
+      );
+      const next = new Map(locked.map((row) => [row.id, Number(row.last_seq)]));
+      const values: unknown[] = [];
+      for (const entry of entries) {
+        const last = next.get(entry.roomId);
+        if (last === undefined) continue; // The room is gone; nothing to keep.
+        next.set(entry.roomId, last + 1);
+        values.push(entry.roomId, last + 1, entry.update);
+        const range = appended.get(entry.roomId);
+        if (range) range.lastSeq = last + 1;
+        else appended.set(entry.roomId, { firstSeq: last + 1, lastSeq: last + 1 });
+      }
+      if (!values.length) return;
+      const rows = values.length / 3;
+      await tx.query(
+        `INSERT INTO room_updates (room_id, seq, update) VALUES ${
+          Array.from({ length: rows }, (_, i) =>
+            `($${3 * i + 1}, $${3 * i + 2}::bigint, $${3 * i + 3})`)
+            .join(", ")
+        }`,
+        values,
+      );
+      const bumps = [...appended].flatMap(([roomId, range]) => [roomId, range.lastSeq]);
+      await tx.query(
+        `UPDATE rooms SET last_seq = v.seq FROM (VALUES ${
+          Array.from({ length: appended.size }, (_, i) => `($${2 * i + 1}, $${2 * i + 2}::bigint)`)
+            .join(", ")
+        }) AS v (id, seq) WHERE rooms.id = v.id`,
+        bumps,
+      );
+      if (options.notifyChannel) {
+        const payloads = [...appended].map(([roomId, range]) => `${roomId}:${range.lastSeq}`);
+        await tx.query(
+          `SELECT pg_notify($1, p) FROM (VALUES ${
+            placeholders(payloads.length, 2, "(", ")")
+          }) AS v (p)`,
+          [options.notifyChannel, ...payloads],
+        );
+      }
+    });
+    return appended;
+  }
+
+  /**
+   * Folds the log into the snapshot: stores `snapshot` as the state covering
+   * every row up to `snapshot.seq` and deletes those rows, in one transaction.
+   * Only one process compacts a room at a time (an advisory lock); returns
+   * false when another holds it or a newer snapshot is already stored.
+   */
+  async compact(roomId: string, snapshot: RoomSnapshot & { seq: number }): Promise<boolean> {
+    return await this.#db.transaction(async (tx) => {
+      const [lock] = await tx.query<{ locked: boolean }>(
+        "SELECT pg_try_advisory_xact_lock(hashtext('duet.compact'), hashtext($1)) AS locked",
+        [roomId],
+      );
+      if (!lock.locked) return false;
+      const updated = await tx.query(
+        `UPDATE rooms SET doc_state = $2, code = $3, language = $4, snapshot_seq = $5::bigint,
+           updated_at = now()
+         WHERE id = $1 AND snapshot_seq <= $5::bigint
+         RETURNING id`,
+        [roomId, snapshot.state, snapshot.code, snapshot.language, snapshot.seq],
+      );
+      if (!updated.length) return false;
+      await tx.query("DELETE FROM room_updates WHERE room_id = $1 AND seq <= $2::bigint", [
+        roomId,
+        snapshot.seq,
+      ]);
+      return true;
+    });
+  }
+
+  /** How many log rows wait for compaction, over all rooms. */
+  async pendingLogRows(): Promise<number> {
+    const [row] = await this.#db.query<{ count: unknown }>(
+      "SELECT count(*) AS count FROM room_updates",
     );
+    return Number(row.count);
   }
 
   /** Resolves when the database answers a trivial query. */
@@ -105,4 +243,21 @@ function toRecord(row: RoomRow): RoomRecord {
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
+}
+
+async function readUpdates(
+  db: SqlClient,
+  roomId: string,
+  afterSeq: number,
+): Promise<LoggedUpdate[]> {
+  const rows = await db.query<{ seq: unknown; update: Uint8Array }>(
+    "SELECT seq, update FROM room_updates WHERE room_id = $1 AND seq > $2::bigint ORDER BY seq",
+    [roomId, afterSeq],
+  );
+  return rows.map((row) => ({ seq: Number(row.seq), update: row.update }));
+}
+
+/** `$from, $from+1, …` for `count` parameters, each optionally wrapped. */
+function placeholders(count: number, from: number, open = "", close = ""): string {
+  return Array.from({ length: count }, (_, i) => `${open}$${from + i}${close}`).join(", ");
 }

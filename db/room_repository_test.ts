@@ -53,23 +53,78 @@ for (const backend of backends) {
         assert.equal(await repo(db).exists(generateRoomId()), false);
       });
 
-      await t.step("loadSnapshot – returns the bytes as stored", async () => {
-        const snapshot = await repo(db).loadSnapshot(roomId);
-        assert.ok(snapshot);
-        assert.ok(snapshot.state instanceof Uint8Array);
-        assert.deepEqual([...snapshot.state], [...state]);
-        assert.equal(await repo(db).loadSnapshot(generateRoomId()), undefined);
+      await t.step("load – returns the snapshot bytes as stored and an empty log", async () => {
+        const stored = await repo(db).load(roomId);
+        assert.ok(stored);
+        assert.ok(stored.state instanceof Uint8Array);
+        assert.deepEqual([...stored.state], [...state]);
+        assert.equal(stored.snapshotSeq, 0);
+        assert.deepEqual(stored.updates, []);
+        assert.equal(await repo(db).load(generateRoomId()), undefined);
       });
 
-      await t.step("saveSnapshot – overwrites state, code, language and updatedAt", async () => {
-        const next = new Uint8Array(100_000).map((_, i) => i % 251);
-        await repo(db).saveSnapshot(roomId, { state: next, code: "y = 2", language: "rust" });
-        const snapshot = await repo(db).loadSnapshot(roomId);
-        assert.deepEqual(snapshot?.state, next);
+      const other = generateRoomId();
+      let rowsBefore = 0;
+      await t.step("appendUpdates – numbers each room's updates without gaps", async () => {
+        await repo(db).create({ roomId: other, language: "go", code: "", state });
+        rowsBefore = await repo(db).pendingLogRows();
+        const first = await repo(db).appendUpdates([
+          { roomId, update: new Uint8Array([1]) },
+          { roomId: other, update: new Uint8Array([2]) },
+          { roomId, update: new Uint8Array([3]) },
+          { roomId: generateRoomId(), update: new Uint8Array([9]) }, // no such room: dropped
+        ]);
+        assert.deepEqual(first.get(roomId), { firstSeq: 1, lastSeq: 2 });
+        assert.deepEqual(first.get(other), { firstSeq: 1, lastSeq: 1 });
+        assert.equal(first.size, 2);
+        const second = await repo(db).appendUpdates([{ roomId, update: new Uint8Array([4, 5]) }]);
+        assert.deepEqual(second.get(roomId), { firstSeq: 3, lastSeq: 3 });
+        const updates = await repo(db).readUpdates(roomId, 1);
+        assert.deepEqual(updates.map((row) => [row.seq, [...row.update]]), [[2, [3]], [3, [4, 5]]]);
+        assert.equal((await repo(db).load(roomId))?.updates.length, 3);
+      });
+
+      await t.step(
+        "appendUpdates – concurrent appends to one room never share a number",
+        async () => {
+          const results = await Promise.all(
+            Array.from(
+              { length: 8 },
+              (_, i) => repo(db).appendUpdates([{ roomId: other, update: new Uint8Array([i]) }]),
+            ),
+          );
+          const seqs = results.map((result) => result.get(other)!.firstSeq).sort((a, b) => a - b);
+          assert.deepEqual(seqs, [2, 3, 4, 5, 6, 7, 8, 9]);
+        },
+      );
+
+      await t.step("compact – stores the snapshot and deletes the rows it covers", async () => {
+        const merged = new Uint8Array(100_000).map((_, i) => i % 251);
+        assert.equal(
+          await repo(db).compact(roomId, {
+            state: merged,
+            code: "y = 2",
+            language: "rust",
+            seq: 2,
+          }),
+          true,
+        );
+        const stored = await repo(db).load(roomId);
+        assert.deepEqual(stored?.state, merged);
+        assert.equal(stored?.snapshotSeq, 2);
+        assert.deepEqual(stored?.updates.map((row) => row.seq), [3]);
         const record = await repo(db).find(roomId);
         assert.equal(record?.code, "y = 2");
         assert.equal(record?.language, "rust");
         assert.ok(record!.updatedAt.getTime() >= record!.createdAt.getTime());
+        // 12 rows appended above, 2 folded into the snapshot.
+        assert.equal(await repo(db).pendingLogRows(), rowsBefore + 10);
+      });
+
+      await t.step("compact – never goes back to an older snapshot", async () => {
+        const older = { state: new Uint8Array([7]), code: "old", language: "go" as const, seq: 1 };
+        assert.equal(await repo(db).compact(roomId, older), false);
+        assert.equal((await repo(db).find(roomId))?.code, "y = 2");
       });
 
       await t.step("ping – answers", async () => {

@@ -10,6 +10,12 @@ export interface Config {
   dataDir: string;
   /** The public origin used in links (no trailing slash), when behind a proxy. */
   publicUrl?: string;
+  /**
+   * How processes share rooms: `postgres` (LISTEN/NOTIFY, the default with
+   * `DATABASE_URL`), `broadcast` (BroadcastChannel, for Deno Deploy) or
+   * `local` (one process; the default with the embedded database).
+   */
+  bus: "postgres" | "broadcast" | "local";
 }
 
 const blankAsUndefined = (value: unknown) =>
@@ -32,6 +38,12 @@ const EnvSchema = z.object({
     ).optional(),
   ),
   DUET_DATA_DIR: z.preprocess(blankAsUndefined, z.string().default("./data")),
+  DUET_BUS: z.preprocess(
+    blankAsUndefined,
+    z.enum(["postgres", "broadcast", "local"], {
+      error: "DUET_BUS must be postgres, broadcast or local",
+    }).optional(),
+  ),
   PUBLIC_URL: z.preprocess(
     blankAsUndefined,
     z.url({
@@ -68,11 +80,17 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     throw new ConfigError(`Invalid configuration:\n${lines.join("\n")}`);
   }
   const value = parsed.data;
+  if (value.DUET_BUS === "postgres" && !value.DATABASE_URL) {
+    throw new ConfigError(
+      "Invalid configuration:\n- DUET_BUS: postgres needs DATABASE_URL (the embedded database serves one process)",
+    );
+  }
   return {
     port: value.PORT,
     hostname: value.HOSTNAME,
     databaseUrl: value.DATABASE_URL,
     dataDir: value.DUET_DATA_DIR,
     publicUrl: value.PUBLIC_URL?.replace(/\/+$/, ""),
+    bus: value.DUET_BUS ?? (value.DATABASE_URL ? "postgres" : "local"),
   };
 }

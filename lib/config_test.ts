@@ -8,6 +8,7 @@ Deno.test("loadConfig – defaults when nothing is set", () => {
     databaseUrl: undefined,
     dataDir: "./data",
     publicUrl: undefined,
+    bus: "local",
   });
 });
 
@@ -25,7 +26,15 @@ Deno.test("loadConfig – reads every variable", () => {
     databaseUrl: "postgres://localhost/duet",
     dataDir: "/var/lib/duet",
     publicUrl: "https://duet.example.com",
+    bus: "postgres",
   });
+});
+
+Deno.test("loadConfig – picks the bus from the database unless told", () => {
+  assert.equal(loadConfig({ DUET_BUS: "broadcast" }).bus, "broadcast");
+  assert.equal(loadConfig({ DATABASE_URL: "postgres://x/y", DUET_BUS: "local" }).bus, "local");
+  assert.throws(() => loadConfig({ DUET_BUS: "postgres" }), /needs DATABASE_URL/);
+  assert.throws(() => loadConfig({ DUET_BUS: "redis" }), /DUET_BUS must be/);
 });
 
 Deno.test("loadConfig – treats blank values as unset", () => {

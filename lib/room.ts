@@ -8,6 +8,8 @@ import { codeOf, languageOf } from "./room_document.ts";
 import {
   decodeMessage,
   encodeAwareness,
+  encodeSaved,
+  encodeStorageUnavailable,
   encodeSyncStep1,
   encodeUpdate,
   MessageType,
@@ -17,16 +19,36 @@ import {
 /** One connected person, as the room sees them: somewhere to send bytes. */
 export interface Participant {
   send(message: Uint8Array): void;
+  /**
+   * The Yjs client id whose edits this connection wants save receipts for
+   * (it asked with `?saved=<clientID>`); `undefined` for none.
+   */
+  readonly savedClientId?: number;
 }
+
+/** Origin of changes that came from another process through the bus. */
+export const REMOTE_ORIGIN: unique symbol = Symbol("remote");
 
 /** Options for {@linkcode Room}. */
 export interface RoomOptions {
   /** The stored document to start from. */
   state?: Uint8Array;
+  /** Log rows to apply on top of `state`, in order. */
+  updates?: Uint8Array[];
   /** The language when the document holds none. */
   language: LanguageId;
   /** Called after every change to the document. */
   onChange?: () => void;
+  /** Called with each change made in this process (to append to the log). */
+  onLocalUpdate?: (update: Uint8Array) => void;
+  /** Called with each awareness message from a participant (to share with other processes). */
+  onLocalAwareness?: (message: Uint8Array) => void;
+  /**
+   * Asked before a participant's update of this many bytes is applied; false
+   * refuses it (the connection is closed) so nothing is accepted that cannot
+   * be written.
+   */
+  admitUpdate?: (bytes: number) => boolean;
 }
 
 /**
@@ -40,19 +62,30 @@ export class Room {
   /** Each participant and the awareness client ids they have announced. */
   #participants = new Map<Participant, Set<number>>();
   #fallbackLanguage: LanguageId;
+  #admitUpdate?: (bytes: number) => boolean;
+  #onLocalAwareness?: (message: Uint8Array) => void;
+  /** The last save receipt sent to each participant. */
+  #acknowledged = new WeakMap<Participant, number>();
 
   constructor(roomId: string, options: RoomOptions) {
     this.roomId = roomId;
     this.doc = new Y.Doc({ gc: true });
-    if (options.state) Y.applyUpdate(this.doc, options.state);
+    this.doc.transact(() => {
+      if (options.state) Y.applyUpdate(this.doc, options.state);
+      for (const update of options.updates ?? []) Y.applyUpdate(this.doc, update);
+    }, REMOTE_ORIGIN);
     this.#fallbackLanguage = options.language;
+    this.#admitUpdate = options.admitUpdate;
+    this.#onLocalAwareness = options.onLocalAwareness;
     this.awareness = new awarenessProtocol.Awareness(this.doc);
     // The server is not a person in the room.
     this.awareness.setLocalState(null);
 
-    const onChange = options.onChange;
+    const { onChange, onLocalUpdate } = options;
     this.doc.on("update", (update: Uint8Array, origin: unknown) => {
       this.#broadcast(encodeUpdate(update), origin);
+      // Changes from the bus are already in the log.
+      if (origin !== REMOTE_ORIGIN) onLocalUpdate?.(update);
       onChange?.();
     });
     this.awareness.on(
@@ -113,7 +146,9 @@ export class Room {
     const gone = [...clients].filter((id) => this.awareness.getStates().has(id));
     if (gone.length) {
       awarenessProtocol.removeAwarenessStates(this.awareness, gone, null);
-      this.#broadcast(encodeAwareness(this.awareness, gone), null);
+      const removal = encodeAwareness(this.awareness, gone);
+      this.#broadcast(removal, null);
+      this.#onLocalAwareness?.(removal);
     }
   }
 
@@ -144,12 +179,63 @@ export class Room {
         }
         // Relay the bytes as received: cheaper than encoding them again.
         this.#broadcast(data, participant);
+        this.#onLocalAwareness?.(data);
         break;
       case "queryAwareness":
         participant.send(
           encodeAwareness(this.awareness, [...this.awareness.getStates().keys()]),
         );
         break;
+    }
+  }
+
+  /** Applies an update another process logged. */
+  applyRemoteUpdate(update: Uint8Array): void {
+    Y.applyUpdate(this.doc, update, REMOTE_ORIGIN);
+  }
+
+  /** Applies and relays an awareness message from another process. */
+  applyRemoteAwareness(message: Uint8Array): void {
+    const decoded = decodeMessage(message);
+    if (decoded.type !== "awareness") throw new ProtocolError("Not an awareness message");
+    awarenessProtocol.applyAwarenessUpdate(this.awareness, decoded.update, REMOTE_ORIGIN);
+    this.#broadcast(message, REMOTE_ORIGIN);
+  }
+
+  /**
+   * For each participant that asked for save receipts, how far its own edits
+   * go in the document now. Taken when a batch is cut: everything applied so
+   * far is in that batch, an earlier one, or came from the log.
+   */
+  captureSaved(): Map<Participant, number> {
+    const clocks = new Map<Participant, number>();
+    for (const participant of this.#participants.keys()) {
+      const clientId = participant.savedClientId;
+      if (clientId !== undefined) clocks.set(participant, Y.getState(this.doc.store, clientId));
+    }
+    return clocks;
+  }
+
+  /** Sends save receipts for a committed batch (only where they moved). */
+  acknowledge(clocks: Map<Participant, number>): void {
+    for (const [participant, clock] of clocks) {
+      if (!this.#participants.has(participant)) continue;
+      if ((this.#acknowledged.get(participant) ?? -1) >= clock) continue;
+      this.#acknowledged.set(participant, clock);
+      participant.send(encodeSaved(clock));
+    }
+  }
+
+  /** Tells participants who asked for receipts that saving stopped (or works again). */
+  announceStorage(healthy: boolean): void {
+    for (const participant of this.#participants.keys()) {
+      if (participant.savedClientId === undefined) continue;
+      if (healthy) {
+        const clock = this.#acknowledged.get(participant);
+        if (clock !== undefined) participant.send(encodeSaved(clock));
+      } else {
+        participant.send(encodeStorageUnavailable());
+      }
     }
   }
 
@@ -187,6 +273,9 @@ export class Room {
     }
     if (reply) participant.send(reply);
     if (update) {
+      if (this.#admitUpdate && !this.#admitUpdate(update.byteLength)) {
+        throw new ProtocolError("Changes cannot be saved right now; try again shortly", 1013);
+      }
       try {
         Y.applyUpdate(this.doc, update, participant);
       } catch (error) {

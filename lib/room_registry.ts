@@ -1,72 +1,75 @@
-import type { LanguageId } from "./languages.ts";
+import type {
+  AppendedRange,
+  LoggedUpdate,
+  RoomSnapshot,
+  StoredRoom,
+} from "../db/room_repository.ts";
+import { type Clock, systemClock, type TimerId } from "./clock.ts";
 import { type Logger, silentLogger } from "./logger.ts";
-import { Room } from "./room.ts";
+import { type Participant, Room } from "./room.ts";
+import type { RoomBus } from "./room_bus.ts";
+import { type CommitStats, UpdateLog, type UpdateLogStore } from "./update_log.ts";
 
-/** What the registry needs from storage. */
-export interface RoomStore {
-  loadSnapshot(
-    roomId: string,
-  ): Promise<{ state: Uint8Array; language: LanguageId } | undefined>;
-  saveSnapshot(
-    roomId: string,
-    snapshot: { state: Uint8Array; code: string; language: LanguageId },
-  ): Promise<void>;
+export type { Clock, TimerId } from "./clock.ts";
+export { systemClock } from "./clock.ts";
+
+/** What the registry needs from storage: `RoomRepository` in production. */
+export interface RoomStore extends UpdateLogStore {
+  load(roomId: string): Promise<StoredRoom | undefined>;
+  readUpdates(roomId: string, afterSeq: number): Promise<LoggedUpdate[]>;
+  compact(roomId: string, snapshot: RoomSnapshot & { seq: number }): Promise<boolean>;
 }
-
-/** A pending timer, as the clock that made it knows it. */
-export type TimerId = ReturnType<typeof setTimeout>;
-
-/** Timers and time, injectable so tests never sleep. */
-export interface Clock {
-  now(): number;
-  setTimeout(callback: () => void, ms: number): TimerId;
-  clearTimeout(id: TimerId): void;
-}
-
-/** The real clock. */
-export const systemClock: Clock = {
-  now: () => Date.now(),
-  setTimeout: (callback, ms) => setTimeout(callback, ms),
-  clearTimeout: (id) => clearTimeout(id),
-};
 
 /** Options for {@linkcode RoomRegistry}. */
 export interface RoomRegistryOptions {
   clock?: Clock;
   logger?: Logger;
-  /** Quiet time after the last change before a flush; default 1 s. */
-  flushDelayMs?: number;
-  /** Longest a change waits under continuous typing; default 10 s. */
-  maxFlushDelayMs?: number;
-  /** First wait before retrying a failed flush, doubled up to 30 s; default 1 s. */
-  retryDelayMs?: number;
+  /** Shares updates and presence with other processes; none by default. */
+  bus?: RoomBus;
+  /** Group-commit window of the update log; default 20 ms. */
+  commitWindowMs?: number;
+  /** Bytes of updates that may wait for the database; default 64 MiB. */
+  maxPendingBytes?: number;
+  /** Compact a room once this many log rows follow its snapshot; default 500. */
+  compactAfterRows?: number;
+  /** Compact a room after this long without changes; default 30 s. */
+  compactIdleMs?: number;
+  /** Called after each committed batch, for metrics. */
+  onCommit?: (stats: CommitStats) => void;
 }
 
 interface RoomEntry {
+  roomId: string;
   room: Room;
-  /** Changes since the room was loaded; a flush covers those up to its start. */
-  version: number;
-  savedVersion: number;
-  /** When the oldest unsaved change was made. */
-  dirtySince?: number;
-  lastChangeAt: number;
-  timer?: TimerId;
-  flushing?: Promise<void>;
-  failures: number;
+  /** Every log row up to here is applied to the document. */
+  knownSeq: number;
+  /** Rows up to here are folded into the stored snapshot. */
+  snapshotSeq: number;
+  /** Save receipts taken when the batch in flight was cut. */
+  captured?: Map<Participant, number>;
+  catchingUp?: Promise<void>;
+  catchUpAgain: boolean;
+  compactTimer?: TimerId;
+  compacting?: Promise<void>;
+  evicting?: Promise<void>;
 }
 
 /**
- * The rooms open in this process: loads a room when its first participant
- * arrives, flushes it after changes (debounced, with a maximum delay), flushes
- * and drops it when the last one leaves.
+ * The rooms open in this process. A room is loaded (snapshot + log) when its
+ * first participant arrives; every change is appended to the update log by
+ * group commit and receipts go back to the people who made it; other
+ * processes' changes arrive through the bus and are read from the log; a room
+ * is compacted now and then, and when its last participant leaves it is
+ * written, compacted and dropped from memory.
  */
 export class RoomRegistry {
   #store: RoomStore;
   #clock: Clock;
   #logger: Logger;
-  #flushDelayMs: number;
-  #maxFlushDelayMs: number;
-  #retryDelayMs: number;
+  #bus?: RoomBus;
+  #log: UpdateLog;
+  #compactAfterRows: number;
+  #compactIdleMs: number;
   #rooms = new Map<string, RoomEntry>();
   #loading = new Map<string, Promise<RoomEntry | undefined>>();
   #closed = false;
@@ -75,14 +78,61 @@ export class RoomRegistry {
     this.#store = store;
     this.#clock = options.clock ?? systemClock;
     this.#logger = options.logger ?? silentLogger;
-    this.#flushDelayMs = options.flushDelayMs ?? 1_000;
-    this.#maxFlushDelayMs = options.maxFlushDelayMs ?? 10_000;
-    this.#retryDelayMs = options.retryDelayMs ?? 1_000;
+    this.#bus = options.bus;
+    this.#compactAfterRows = options.compactAfterRows ?? 500;
+    this.#compactIdleMs = options.compactIdleMs ?? 30_000;
+    this.#log = new UpdateLog(store, {
+      clock: this.#clock,
+      logger: this.#logger,
+      windowMs: options.commitWindowMs,
+      maxPendingBytes: options.maxPendingBytes,
+      notifyChannel: this.#bus?.notifyChannel,
+      onBatch: (roomIds) => {
+        for (const roomId of roomIds) {
+          const entry = this.#rooms.get(roomId);
+          if (entry) entry.captured = entry.room.captureSaved();
+        }
+      },
+      onCommit: (ranges, stats) => {
+        this.#committed(ranges);
+        options.onCommit?.(stats);
+      },
+      onHealthChange: (healthy) => {
+        for (const entry of this.#rooms.values()) entry.room.announceStorage(healthy);
+      },
+    });
+    this.#bus?.subscribe({
+      update: (roomId, seq) => {
+        const entry = this.#rooms.get(roomId);
+        if (entry && seq > entry.knownSeq) this.#catchUp(entry);
+      },
+      awareness: (roomId, message) => {
+        try {
+          this.#rooms.get(roomId)?.room.applyRemoteAwareness(message);
+        } catch (error) {
+          this.#logger.warn("bus_awareness_rejected", { roomId, error });
+        }
+      },
+      reconnected: () => {
+        // Notifications may have been missed while the listener was away.
+        for (const entry of this.#rooms.values()) this.#catchUp(entry);
+      },
+    });
   }
 
   /** How many rooms are in memory. */
   get size(): number {
     return this.#rooms.size;
+  }
+
+  /** Whether the update log is being written. */
+  get healthy(): boolean {
+    return this.#log.healthy;
+  }
+
+  /** Bytes of updates waiting for the database. */
+  get pendingBytes(): number {
+    return this.#log.pendingBytes;
   }
 
   /** The room if it is in memory. */
@@ -92,161 +142,202 @@ export class RoomRegistry {
 
   /**
    * Loads the room if needed and adds the participant. Resolves to
-   * `undefined` when no such room is stored.
+   * `undefined` when no such room is stored; rejects when it cannot be loaded
+   * (a room is never created empty in its place).
    */
-  async join(
-    roomId: string,
-    participant: Parameters<Room["join"]>[0],
-  ): Promise<Room | undefined> {
+  async join(roomId: string, participant: Participant): Promise<Room | undefined> {
     if (this.#closed) throw new Error("Room registry is closed");
     while (true) {
       const entry = this.#rooms.get(roomId) ?? await this.#load(roomId);
       if (!entry) return undefined;
-      // A flush may have dropped the freshly loaded, still empty room while
-      // we waited; then load it again.
+      // An eviction may have dropped the room while we waited; load it again.
       if (this.#rooms.get(roomId) !== entry) continue;
       entry.room.join(participant);
+      if (participant.savedClientId !== undefined && this.#log.pendingFor(roomId) === 0) {
+        // Nothing of this room waits for the database: all it holds is saved.
+        entry.room.acknowledge(entry.room.captureSaved());
+      }
+      if (!this.#log.healthy) entry.room.announceStorage(false);
       return entry.room;
     }
   }
 
-  /** Removes the participant; the last one out flushes and drops the room. */
-  leave(roomId: string, participant: Parameters<Room["leave"]>[0]): void {
+  /** Removes the participant; the last one out writes, compacts and drops the room. */
+  leave(roomId: string, participant: Participant): void {
     const entry = this.#rooms.get(roomId);
     if (!entry) return;
     entry.room.leave(participant);
-    if (entry.room.size === 0) this.#flushNow(roomId, entry);
+    if (entry.room.size === 0) this.#evictLater(entry);
   }
 
-  /** Writes every room with unsaved changes; resolves when all are stored. */
-  async flushAll(): Promise<void> {
-    await Promise.all(
-      [...this.#rooms].map(([roomId, entry]) => this.#flush(roomId, entry)),
-    );
+  /** Writes every accepted update to the log. */
+  async drain(): Promise<void> {
+    await this.#log.drain();
   }
 
-  /** Stops taking participants and writes everything. */
+  /** Stops taking participants, writes everything and compacts open rooms. */
   async close(): Promise<void> {
     this.#closed = true;
-    await Promise.all([...this.#loading.values()]);
-    await this.flushAll();
+    await Promise.allSettled([...this.#loading.values()]);
+    try {
+      await this.#log.drain();
+    } finally {
+      this.#log.close();
+    }
+    await Promise.allSettled([...this.#rooms.values()].map((entry) => this.#compact(entry)));
+    for (const entry of this.#rooms.values()) {
+      if (entry.compactTimer !== undefined) this.#clock.clearTimeout(entry.compactTimer);
+    }
   }
 
   #load(roomId: string): Promise<RoomEntry | undefined> {
     let loading = this.#loading.get(roomId);
     if (!loading) {
-      loading = this.#store.loadSnapshot(roomId).then((snapshot) => {
-        if (!snapshot) return undefined;
+      loading = (async () => {
+        const stored = await this.#store.load(roomId);
+        if (!stored) return undefined;
         const entry: RoomEntry = {
+          roomId,
           room: new Room(roomId, {
-            state: snapshot.state,
-            language: snapshot.language,
-            onChange: () => this.#changed(roomId, entry),
+            state: stored.state,
+            updates: stored.updates.map((row) => row.update),
+            language: stored.language,
+            admitUpdate: (bytes) => this.#log.hasRoomFor(bytes),
+            onLocalUpdate: (update) => this.#log.append(roomId, update),
+            onLocalAwareness: (message) => this.#bus?.publishAwareness(roomId, message),
+            onChange: () => this.#scheduleCompaction(entry),
           }),
-          version: 0,
-          savedVersion: 0,
-          lastChangeAt: 0,
-          failures: 0,
+          knownSeq: stored.updates.at(-1)?.seq ?? stored.snapshotSeq,
+          snapshotSeq: stored.snapshotSeq,
+          catchUpAgain: false,
         };
         this.#rooms.set(roomId, entry);
-        this.#logger.debug("room_loaded", { roomId });
+        this.#logger.debug("room_loaded", { roomId, logRows: stored.updates.length });
+        // A notification sent between our read and now would be lost: read once more.
+        if (this.#bus) this.#catchUp(entry);
         return entry;
-      }).finally(() => this.#loading.delete(roomId));
+      })().finally(() => this.#loading.delete(roomId));
       this.#loading.set(roomId, loading);
     }
     return loading;
   }
 
-  #changed(roomId: string, entry: RoomEntry): void {
-    entry.version++;
-    entry.lastChangeAt = this.#clock.now();
-    entry.dirtySince ??= entry.lastChangeAt;
-    // While a save is in flight or a retry is waiting, that path reschedules.
-    if (entry.flushing || entry.failures > 0) return;
-    this.#scheduleDue(roomId, entry);
-  }
-
-  /** Schedules the flush at the earlier of quiet time and maximum delay. */
-  #scheduleDue(roomId: string, entry: RoomEntry): void {
-    const due = Math.min(
-      entry.lastChangeAt + this.#flushDelayMs,
-      (entry.dirtySince ?? entry.lastChangeAt) + this.#maxFlushDelayMs,
-    );
-    this.#schedule(roomId, entry, Math.max(0, due - this.#clock.now()));
-  }
-
-  #schedule(roomId: string, entry: RoomEntry, delayMs: number): void {
-    if (entry.timer !== undefined) this.#clock.clearTimeout(entry.timer);
-    entry.timer = this.#clock.setTimeout(() => {
-      entry.timer = undefined;
-      this.#flushNow(roomId, entry);
-    }, delayMs);
-  }
-
-  #flushNow(roomId: string, entry: RoomEntry): void {
-    this.#flush(roomId, entry).catch((error) =>
-      this.#logger.error("room_flush_crashed", { roomId, error })
-    );
-  }
-
-  /** Saves the room; at most one save per room is in flight. */
-  async #flush(roomId: string, entry: RoomEntry): Promise<void> {
-    while (entry.flushing) await entry.flushing;
-    if (entry.timer !== undefined) {
-      this.#clock.clearTimeout(entry.timer);
-      entry.timer = undefined;
-    }
-    if (entry.version !== entry.savedVersion) {
-      entry.flushing = this.#save(roomId, entry);
-      try {
-        await entry.flushing;
-      } finally {
-        entry.flushing = undefined;
+  #committed(ranges: Map<string, AppendedRange>): void {
+    for (const [roomId, range] of ranges) {
+      // A bus without an in-transaction channel is told after the commit.
+      if (this.#bus && !this.#bus.notifyChannel) this.#bus.publishUpdate(roomId, range.lastSeq);
+      const entry = this.#rooms.get(roomId);
+      if (!entry) continue;
+      if (entry.captured) {
+        entry.room.acknowledge(entry.captured);
+        entry.captured = undefined;
+      }
+      if (range.firstSeq === entry.knownSeq + 1) {
+        entry.knownSeq = range.lastSeq;
+      } else if (range.lastSeq > entry.knownSeq) {
+        // Another process wrote rows in between: read them.
+        this.#catchUp(entry);
+      }
+      if (entry.knownSeq - entry.snapshotSeq >= this.#compactAfterRows) {
+        this.#compactNow(entry);
       }
     }
-    this.#evictIfIdle(roomId, entry);
   }
 
-  async #save(roomId: string, entry: RoomEntry): Promise<void> {
-    const version = entry.version;
+  /** Reads and applies log rows after `knownSeq`; one read per room at a time. */
+  #catchUp(entry: RoomEntry): void {
+    if (entry.catchingUp) {
+      entry.catchUpAgain = true;
+      return;
+    }
+    entry.catchingUp = (async () => {
+      do {
+        entry.catchUpAgain = false;
+        const rows = await this.#store.readUpdates(entry.roomId, entry.knownSeq);
+        for (const row of rows) {
+          if (row.seq <= entry.knownSeq) continue;
+          entry.room.applyRemoteUpdate(row.update);
+          entry.knownSeq = row.seq;
+        }
+      } while (entry.catchUpAgain);
+    })().catch((error) => {
+      this.#logger.error("room_catch_up_failed", { roomId: entry.roomId, error });
+    }).finally(() => {
+      entry.catchingUp = undefined;
+    });
+  }
+
+  #scheduleCompaction(entry: RoomEntry): void {
+    if (entry.compactTimer !== undefined) this.#clock.clearTimeout(entry.compactTimer);
+    entry.compactTimer = this.#clock.setTimeout(() => {
+      entry.compactTimer = undefined;
+      this.#compactNow(entry);
+    }, this.#compactIdleMs);
+  }
+
+  #compactNow(entry: RoomEntry): void {
+    this.#compact(entry).catch((error) =>
+      this.#logger.error("room_compaction_failed", { roomId: entry.roomId, error })
+    );
+  }
+
+  /** Stores the document as a snapshot covering the log up to `knownSeq`. */
+  async #compact(entry: RoomEntry): Promise<void> {
+    while (entry.compacting) await entry.compacting;
+    if (entry.knownSeq <= entry.snapshotSeq) return;
+    const seq = entry.knownSeq;
     const { room } = entry;
-    const started = this.#clock.now();
-    try {
-      await this.#store.saveSnapshot(roomId, {
+    entry.compacting = (async () => {
+      const started = this.#clock.now();
+      const done = await this.#store.compact(entry.roomId, {
         state: room.encodeState(),
         code: room.code,
         language: room.language,
+        seq,
       });
-    } catch (error) {
-      entry.failures++;
-      const delay = Math.min(30_000, this.#retryDelayMs * 2 ** (entry.failures - 1));
-      this.#logger.error("room_flush_failed", {
-        roomId,
-        error,
-        attempt: entry.failures,
-        retryInMs: delay,
+      if (done) entry.snapshotSeq = Math.max(entry.snapshotSeq, seq);
+      this.#logger.debug("room_compacted", {
+        roomId: entry.roomId,
+        seq,
+        done,
+        ms: this.#clock.now() - started,
       });
-      this.#schedule(roomId, entry, delay);
-      return;
+    })();
+    try {
+      await entry.compacting;
+    } finally {
+      entry.compacting = undefined;
     }
-    entry.failures = 0;
-    entry.savedVersion = version;
-    if (entry.version === version) {
-      entry.dirtySince = undefined;
-    } else {
-      // Changes arrived during the save: they are due by the usual rules.
-      entry.dirtySince = started;
-      this.#scheduleDue(roomId, entry);
-    }
-    this.#logger.debug("room_flushed", { roomId, ms: this.#clock.now() - started });
   }
 
-  #evictIfIdle(roomId: string, entry: RoomEntry): void {
-    if (
-      entry.room.size > 0 || entry.version !== entry.savedVersion ||
-      entry.flushing || this.#rooms.get(roomId) !== entry
-    ) return;
-    if (entry.timer !== undefined) this.#clock.clearTimeout(entry.timer);
+  #evictLater(entry: RoomEntry): void {
+    entry.evicting ??= this.#evict(entry).catch((error) => {
+      this.#logger.error("room_eviction_failed", { roomId: entry.roomId, error });
+    }).finally(() => {
+      entry.evicting = undefined;
+      // Someone may have left while we finished; try again.
+      if (entry.room.size === 0 && this.#rooms.get(entry.roomId) === entry) {
+        this.#clock.setTimeout(() => this.#evictLater(entry), 1_000);
+      }
+    });
+  }
+
+  async #evict(entry: RoomEntry): Promise<void> {
+    const { roomId } = entry;
+    // Everything accepted for this room must be in the log first.
+    while (this.#log.pendingFor(roomId) > 0) {
+      if (entry.room.size > 0) return;
+      await this.#log.idle(roomId);
+    }
+    if (entry.room.size > 0) return;
+    await entry.catchingUp;
+    // The log already holds everything: a failed compaction only costs load time.
+    await this.#compact(entry).catch((error) =>
+      this.#logger.warn("room_compaction_failed", { roomId, error })
+    );
+    if (entry.room.size > 0 || this.#log.pendingFor(roomId) > 0) return;
+    if (this.#rooms.get(roomId) !== entry) return;
+    if (entry.compactTimer !== undefined) this.#clock.clearTimeout(entry.compactTimer);
     this.#rooms.delete(roomId);
     entry.room.destroy();
     this.#logger.debug("room_evicted", { roomId });

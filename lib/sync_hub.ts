@@ -10,6 +10,12 @@ export interface SyncHubOptions {
   keepAliveMs?: number;
 }
 
+/** Options for {@linkcode SyncHub.accept}. */
+export interface AcceptOptions {
+  /** Send save receipts for this Yjs client id's edits. */
+  savedClientId?: number;
+}
+
 interface Connection extends Participant {
   roomId: string;
   socket: WebSocket;
@@ -52,11 +58,12 @@ export class SyncHub {
   }
 
   /** Takes a socket just returned by `Deno.upgradeWebSocket` for a room. */
-  accept(roomId: string, socket: WebSocket): void {
+  accept(roomId: string, socket: WebSocket, options: AcceptOptions = {}): void {
     socket.binaryType = "arraybuffer";
     const connection: Connection = {
       roomId,
       socket,
+      savedClientId: options.savedClientId,
       queue: [],
       lastSentAt: Date.now(),
       send(message) {

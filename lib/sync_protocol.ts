@@ -10,6 +10,19 @@ export const MessageType = {
   awareness: 1,
   auth: 2,
   queryAwareness: 3,
+  /**
+   * Duet's own: save receipts, sent only to connections that asked with
+   * `?saved=<clientID>` (the stock provider logs unknown types as errors).
+   */
+  durability: 100,
+} as const;
+
+/** What a durability message says. */
+export const DurabilityStatus = {
+  /** Your edits up to this clock are in the database. */
+  saved: 0,
+  /** The database cannot be written; edits are kept and retried. */
+  storageUnavailable: 1,
 } as const;
 
 /** WebSocket close codes Duet uses; 4400–4499 stop the provider reconnecting. */
@@ -62,6 +75,24 @@ export function encodeAwareness(
     encoder,
     awarenessProtocol.encodeAwarenessUpdate(awareness, clients),
   );
+  return encoding.toUint8Array(encoder);
+}
+
+/** A save receipt: the client's own edits up to `clock` are in the database. */
+export function encodeSaved(clock: number): Uint8Array {
+  const encoder = encoding.createEncoder();
+  encoding.writeVarUint(encoder, MessageType.durability);
+  encoding.writeVarUint(encoder, DurabilityStatus.saved);
+  encoding.writeVarUint(encoder, clock);
+  return encoding.toUint8Array(encoder);
+}
+
+/** Tells a client that saving has stopped for now. */
+export function encodeStorageUnavailable(): Uint8Array {
+  const encoder = encoding.createEncoder();
+  encoding.writeVarUint(encoder, MessageType.durability);
+  encoding.writeVarUint(encoder, DurabilityStatus.storageUnavailable);
+  encoding.writeVarUint(encoder, 0);
   return encoding.toUint8Array(encoder);
 }
 

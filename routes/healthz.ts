@@ -7,7 +7,13 @@ export const handler: Handlers = {
       await rooms.ping();
     } catch (error) {
       logger.warn("health_check_failed", { error });
-      return c.json({ status: "unavailable", database: "unreachable" }, 503);
+      return c.json({
+        status: "degraded",
+        database: "unreachable",
+        openRooms: registry.size,
+        connections: hub.size,
+        pendingBytes: registry.pendingBytes,
+      }, 503);
     }
     return c.json({
       status: "ok",

@@ -1,6 +1,12 @@
+import { z } from "zod";
 import type { Handlers } from "../../lib/app.ts";
 import { HttpError } from "../../lib/errors.ts";
 import { isRoomId } from "../../lib/room_id.ts";
+
+// `?saved=<clientID>`: the page wants save receipts for that Yjs client's edits.
+const QuerySchema = z.object({
+  saved: z.coerce.number().int().nonnegative().max(2 ** 32).optional(),
+});
 
 export const handler: Handlers = {
   // Every check happens before the upgrade, so a refusal is a plain HTTP answer.
@@ -15,7 +21,8 @@ export const handler: Handlers = {
     if (!exists) throw new HttpError(404, "Room not found");
     // Deno pings idle sockets and closes those that stop answering.
     const { socket, response } = Deno.upgradeWebSocket(c.req.raw, { idleTimeout: 60 });
-    hub.accept(roomId, socket);
+    const query = QuerySchema.safeParse(c.req.query());
+    hub.accept(roomId, socket, { savedClientId: query.success ? query.data.saved : undefined });
     return response;
   },
 };
