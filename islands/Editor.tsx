@@ -12,6 +12,7 @@ import {
 } from "./_editor/presence.ts";
 import type { EditorSession } from "./_editor/editor_session.ts";
 import { type ConnectionStatus, INITIAL_STATUS } from "./_editor/connection_status.ts";
+import { INITIAL_SAVE_STATE, type SaveState } from "./_editor/save_state.ts";
 
 /** Props the server renders the editor island with. */
 export interface EditorProps {
@@ -33,6 +34,7 @@ export default function Editor(props: EditorProps) {
   const language = useSignal<LanguageId>(props.language);
   const name = useSignal("");
   const status = useSignal<ConnectionStatus>(INITIAL_STATUS);
+  const save = useSignal<SaveState>(INITIAL_SAVE_STATE);
   const participants = useSignal<Participant[]>([]);
   const hint = useSignal<string | null>(null);
   const copied = useSignal(false);
@@ -61,6 +63,7 @@ export default function Editor(props: EditorProps) {
         user: user.current,
         container: viewParent.current,
         onStatus: (next) => status.value = next,
+        onSave: (next) => save.value = next,
         onParticipants: (next) => participants.value = next,
         onLanguage: (next) => language.value = next,
         onHint: (next) => hint.value = next,
@@ -198,6 +201,17 @@ export default function Editor(props: EditorProps) {
             />
           )}
         </div>
+        <p
+          class="duet-save"
+          data-testid="save-state"
+          data-phase={save.value.phase}
+          title={save.value.detail}
+          aria-live="polite"
+          hidden={!sessionReady.value}
+        >
+          {save.value.text}
+          <span class="duet-visually-hidden">. {save.value.detail}</span>
+        </p>
         <p
           class="duet-status"
           data-testid="status"

@@ -53,6 +53,18 @@ Deno.test({
         assert.equal(await editorText(alice), await editorText(bob));
       });
 
+      await t.step("the page says saved once the server has the edits", async () => {
+        await alice.waitForFunction(
+          () =>
+            document.querySelector("[data-testid=save-state]")?.textContent?.startsWith("Saved"),
+        );
+        const phase = await alice.$eval(
+          "[data-testid=save-state]",
+          (element) => element.getAttribute("data-phase"),
+        );
+        assert.equal(phase, "saved");
+      });
+
       await t.step("both typing at once converge", async () => {
         await Promise.all([typeAtEnd(alice, "\n// alice"), typeAtEnd(bob, "\n// bob")]);
         await alice.waitForFunction(() => {

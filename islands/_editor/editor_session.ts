@@ -28,6 +28,7 @@ import { lazySearch } from "./lazy_search.ts";
 import { loadedLanguage, loadLanguage } from "./load_language.ts";
 import { type Participant, participantsFrom, type PresenceUser } from "./presence.ts";
 import { type ConnectionStatus, RoomConnection } from "./room_connection.ts";
+import { INITIAL_SAVE_STATE, type SaveState } from "./save_state.ts";
 
 /** Options for {@linkcode EditorSession}. */
 export interface EditorSessionOptions {
@@ -39,6 +40,8 @@ export interface EditorSessionOptions {
   /** Empty element the editor view is mounted into after the first sync. */
   container: HTMLElement;
   onStatus: (status: ConnectionStatus) => void;
+  /** Whether this person's edits are saved yet. */
+  onSave: (state: SaveState) => void;
   onParticipants: (participants: Participant[]) => void;
   onLanguage: (language: LanguageId) => void;
   /** The shown autocomplete suggestion, or `null` when none is shown. */
@@ -61,6 +64,7 @@ export class EditorSession {
   #user: PresenceUser;
   #view: EditorView | null = null;
   #destroyed = false;
+  #save: SaveState = INITIAL_SAVE_STATE;
 
   constructor(options: EditorSessionOptions) {
     this.#options = options;
@@ -72,6 +76,10 @@ export class EditorSession {
       window,
       onStatus: this.#onStatus,
       onFirstSync: this.#onFirstSync,
+      onSave: (state) => {
+        this.#save = state;
+        this.#options.onSave(state);
+      },
     });
     const { doc, provider } = this.#connection;
     this.#text = doc.getText("code");
@@ -83,6 +91,7 @@ export class EditorSession {
     this.#darkScheme.addEventListener("change", this.#onSchemeChange);
     addEventListener("pagehide", this.#onPageHide);
     addEventListener("pageshow", this.#onPageShow);
+    addEventListener("beforeunload", this.#onBeforeUnload);
     // Fetch the language chunk while the socket connects.
     this.#applyLanguage(this.#language);
   }
@@ -106,6 +115,7 @@ export class EditorSession {
     this.#destroyed = true;
     removeEventListener("pagehide", this.#onPageHide);
     removeEventListener("pageshow", this.#onPageShow);
+    removeEventListener("beforeunload", this.#onBeforeUnload);
     this.#darkScheme.removeEventListener("change", this.#onSchemeChange);
     this.#settings.unobserve(this.#onSettingsChange);
     this.#connection.provider.awareness.off("change", this.#onAwarenessChange);
@@ -113,6 +123,11 @@ export class EditorSession {
     this.#view = null;
     this.#connection.destroy();
   }
+
+  // Leaving with changes the server has not confirmed would lose them.
+  #onBeforeUnload = (event: BeforeUnloadEvent): void => {
+    if (this.#save.phase !== "saved") event.preventDefault();
+  };
 
   #onStatus = (status: ConnectionStatus): void => {
     this.#options.onStatus(status);

@@ -4,8 +4,10 @@
  *
  * @module
  */
+import * as decoding from "lib0/decoding";
 import * as Y from "yjs";
 import { WebsocketProvider } from "y-websocket";
+import { describeSave, type SaveFacts, type SaveState } from "./save_state.ts";
 import {
   type ConnectionStatus,
   describeStatus,
@@ -15,6 +17,9 @@ import {
 
 export type { ConnectionStatus } from "./connection_status.ts";
 
+/** Duet's save-receipt message type, beside y-websocket's own. */
+const DURABILITY_MESSAGE = 100;
+
 /** Options for {@linkcode RoomConnection}. */
 export interface RoomConnectionOptions {
   /** Base URL of the collaboration socket, e.g. `wss://duet.example/ws`. */
@@ -23,6 +28,8 @@ export interface RoomConnectionOptions {
   onStatus: (status: ConnectionStatus) => void;
   /** Called once, the first time the document has caught up with the server. */
   onFirstSync: () => void;
+  /** Called whenever the save state changes. */
+  onSave?: (state: SaveState) => void;
   /** The browser window, for online/offline events and `navigator.onLine`. */
   window: Window;
 }
@@ -40,6 +47,13 @@ export class RoomConnection {
   readonly #facts: StatusFacts;
   #synced = false;
   #status: ConnectionStatus = INITIAL_STATUS;
+  readonly #save: SaveFacts = {
+    localClock: 0,
+    savedClock: 0,
+    storageDown: false,
+    connected: false,
+  };
+  #saveState?: SaveState;
 
   constructor(roomId: string, options: RoomConnectionOptions) {
     this.#options = options;
@@ -54,8 +68,23 @@ export class RoomConnection {
       options.serverUrl,
       roomId,
       this.doc,
-      { connect: false },
+      // `saved`: ask the server for receipts of this client's own edits.
+      { connect: false, params: { saved: String(this.doc.clientID) } },
     );
+    // Duet's message type 100: [status, clock]. Status 0: our edits up to
+    // `clock` are in the database; 1: the server cannot write right now.
+    this.provider.messageHandlers[DURABILITY_MESSAGE] = (_encoder, decoder) => {
+      const status = decoding.readVarUint(decoder);
+      const clock = decoding.readVarUint(decoder);
+      if (status === 0) {
+        this.#save.savedClock = Math.max(this.#save.savedClock, clock);
+        this.#save.storageDown = false;
+      } else {
+        this.#save.storageDown = true;
+      }
+      this.#publishSave();
+    };
+    this.doc.on("update", this.#onDocUpdate);
     this.provider.on("status", this.#onProviderStatus);
     this.provider.on("sync", this.#onSync);
     this.provider.on("connection-close", this.#onConnectionClose);
@@ -82,6 +111,7 @@ export class RoomConnection {
     this.provider.off("status", this.#onProviderStatus);
     this.provider.off("sync", this.#onSync);
     this.provider.off("connection-close", this.#onConnectionClose);
+    this.doc.off("update", this.#onDocUpdate);
     this.provider.destroy();
     this.doc.destroy();
   }
@@ -89,8 +119,24 @@ export class RoomConnection {
   #onProviderStatus = (event: { status: string }): void => {
     this.#facts.connected = event.status === "connected";
     if (this.#facts.connected) this.#facts.everConnected = true;
+    this.#save.connected = this.#facts.connected;
     this.#publish();
+    this.#publishSave();
   };
+
+  #onDocUpdate = (_update: Uint8Array, origin: unknown): void => {
+    // Changes from the server are not ours to save.
+    if (origin === this.provider) return;
+    this.#save.localClock = Y.getState(this.doc.store, this.doc.clientID);
+    this.#publishSave();
+  };
+
+  #publishSave(): void {
+    const next = describeSave(this.#save);
+    if (next.text === this.#saveState?.text && next.detail === this.#saveState.detail) return;
+    this.#saveState = next;
+    this.#options.onSave?.(next);
+  }
 
   #onSync = (synced: boolean): void => {
     if (!synced || this.#synced) return;
