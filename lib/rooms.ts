@@ -1,7 +1,8 @@
+import * as Y from "yjs";
 import type { RoomRecord, RoomRepository } from "../db/room_repository.ts";
 import { DEFAULT_LANGUAGE } from "./languages.ts";
 import type { CreateRoomRequest } from "./requests.ts";
-import { initialDocumentState } from "./room_document.ts";
+import { codeOf, initialDocumentState, languageOf } from "./room_document.ts";
 import { generateRoomId } from "./room_id.ts";
 import type { RoomRegistry } from "./room_registry.ts";
 
@@ -32,10 +33,20 @@ export async function findRoom(
   registry: RoomRegistry,
   roomId: string,
 ): Promise<RoomRecord | undefined> {
+  const live = registry.get(roomId);
   const record = await rooms.find(roomId);
   if (!record) return undefined;
-  const live = registry.get(roomId);
-  return live ? { ...record, code: live.code, language: live.language } : record;
+  if (live) return { ...record, code: live.code, language: live.language };
+  // Log rows not yet folded into the snapshot (a process stopped without
+  // compacting) are newer than the stored plain text: rebuild the document.
+  const stored = await rooms.load(roomId);
+  if (!stored?.updates.length) return record;
+  const doc = new Y.Doc();
+  Y.applyUpdate(doc, stored.state);
+  for (const row of stored.updates) Y.applyUpdate(doc, row.update);
+  const current = { ...record, code: codeOf(doc), language: languageOf(doc, record.language) };
+  doc.destroy();
+  return current;
 }
 
 /** The address of a room's page, for links people share. */
