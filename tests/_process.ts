@@ -73,7 +73,14 @@ export async function spawnServer(options: SpawnOptions = {}): Promise<ServerPro
     port,
     child,
     logs,
-    kill: (signal) => child.kill(signal),
+    kill(signal) {
+      try {
+        child.kill(signal);
+      } catch (error) {
+        // Already gone is fine: that is what a kill wants.
+        if (!(error instanceof TypeError)) throw error;
+      }
+    },
     status: child.status,
   };
 }
