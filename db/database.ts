@@ -12,18 +12,22 @@ export interface SqlClient {
   transaction<T>(work: (tx: SqlClient) => Promise<T>): Promise<T>;
   /** Closes the connection or the embedded database. */
   close(): Promise<void>;
+  /** PostgreSQL only: LISTEN and NOTIFY. */
+  notifications?: NotifyConnection;
+}
+
+/** LISTEN/NOTIFY on PostgreSQL. */
+export interface NotifyConnection {
   /**
-   * PostgreSQL only: LISTEN on a dedicated connection that is re-established
-   * when lost (`onListen` runs on each), and NOTIFY.
+   * LISTENs on `channel` on a dedicated connection that is re-established
+   * when lost; `onListen` runs on every (re)connection.
    */
-  notifications?: {
-    listen(
-      channel: string,
-      onNotify: (payload: string) => void,
-      onListen: () => void,
-    ): Promise<{ unlisten(): Promise<void> }>;
-    notify(channel: string, payload: string): Promise<void>;
-  };
+  listen(
+    channel: string,
+    onNotify: (payload: string) => void,
+    onListen: () => void,
+  ): Promise<{ unlisten(): Promise<void> }>;
+  notify(channel: string, payload: string): Promise<void>;
 }
 
 /** Options for {@linkcode openDatabase}. */

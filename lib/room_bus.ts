@@ -1,3 +1,4 @@
+import type { NotifyConnection } from "../db/database.ts";
 import { decodeBase64, encodeBase64 } from "./base64.ts";
 import type { Logger } from "./logger.ts";
 
@@ -116,17 +117,6 @@ function parseUpdate(payload: string): { roomId: string; seq: number } | undefin
   const [roomId, seqText] = payload.split(":");
   const seq = Number(seqText);
   return roomId && Number.isSafeInteger(seq) ? { roomId, seq } : undefined;
-}
-
-/** What {@linkcode PostgresBus} needs from the database client. */
-export interface NotifyConnection {
-  /** LISTENs on `channel`; `onListen` runs on every (re)connection. */
-  listen(
-    channel: string,
-    onNotify: (payload: string) => void,
-    onListen: () => void,
-  ): Promise<{ unlisten(): Promise<void> }>;
-  notify(channel: string, payload: string): Promise<void>;
 }
 
 /** Channel names Duet uses on PostgreSQL. */

@@ -3,7 +3,7 @@ import type { RoomRecord, RoomRepository } from "../db/room_repository.ts";
 import { DEFAULT_LANGUAGE } from "./languages.ts";
 import type { CreateRoomRequest } from "./requests.ts";
 import { codeOf, initialDocumentState, languageOf } from "./room_document.ts";
-import { generateRoomId } from "./room_id.ts";
+import { generateRoomId, isRoomId } from "./room_id.ts";
 import type { RoomRegistry } from "./room_registry.ts";
 
 /**
@@ -26,13 +26,15 @@ export async function createRoom(
 
 /**
  * The room as stored, with the live code and language when the room is open
- * in this process (newer than the last flush). `undefined` for no such room.
+ * in this process (newer than the last flush). `undefined` for no such room;
+ * a malformed id never reaches the database.
  */
 export async function findRoom(
   rooms: RoomRepository,
   registry: RoomRegistry,
   roomId: string,
 ): Promise<RoomRecord | undefined> {
+  if (!isRoomId(roomId)) return undefined;
   const live = registry.get(roomId);
   const record = await rooms.find(roomId);
   if (!record) return undefined;

@@ -5,15 +5,12 @@ import { type Handlers, publicOrigin } from "../../lib/app.ts";
 import { HttpError } from "../../lib/errors.ts";
 import { Island } from "../../lib/islands.tsx";
 import type { PageProps } from "../../lib/render.tsx";
-import { isRoomId } from "../../lib/room_id.ts";
 import { findRoom, roomUrl } from "../../lib/rooms.ts";
 
 export const handler: Handlers = {
   async GET(c) {
     const roomId = c.req.param("roomId") ?? "";
-    const room = isRoomId(roomId)
-      ? await findRoom(c.var.services.rooms, c.var.services.registry, roomId)
-      : undefined;
+    const room = await findRoom(c.var.services.rooms, c.var.services.registry, roomId);
     if (!room) throw new HttpError(404, "Room not found");
     const data: EditorProps = {
       roomId,
