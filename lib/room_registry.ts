@@ -50,6 +50,7 @@ interface RoomEntry {
   catchingUp?: Promise<void>;
   catchUpAgain: boolean;
   compactTimer?: TimerId;
+  lastChangeAt: number;
   compacting?: Promise<void>;
   evicting?: Promise<void>;
 }
@@ -210,6 +211,7 @@ export class RoomRegistry {
           knownSeq: stored.updates.at(-1)?.seq ?? stored.snapshotSeq,
           snapshotSeq: stored.snapshotSeq,
           catchUpAgain: false,
+          lastChangeAt: 0,
         };
         this.#rooms.set(roomId, entry);
         this.#logger.debug("room_loaded", { roomId, logRows: stored.updates.length });
@@ -267,12 +269,19 @@ export class RoomRegistry {
     });
   }
 
+  /** Compacts once the room has been quiet for a while; one timer, not one per keystroke. */
   #scheduleCompaction(entry: RoomEntry): void {
-    if (entry.compactTimer !== undefined) this.#clock.clearTimeout(entry.compactTimer);
-    entry.compactTimer = this.#clock.setTimeout(() => {
-      entry.compactTimer = undefined;
-      this.#compactNow(entry);
-    }, this.#compactIdleMs);
+    entry.lastChangeAt = this.#clock.now();
+    if (entry.compactTimer !== undefined) return;
+    const wait = (ms: number) => {
+      entry.compactTimer = this.#clock.setTimeout(() => {
+        const quiet = this.#clock.now() - entry.lastChangeAt;
+        if (quiet < this.#compactIdleMs) return wait(this.#compactIdleMs - quiet);
+        entry.compactTimer = undefined;
+        this.#compactNow(entry);
+      }, ms);
+    };
+    wait(this.#compactIdleMs);
   }
 
   #compactNow(entry: RoomEntry): void {

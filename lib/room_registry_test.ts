@@ -365,3 +365,19 @@ Deno.test("RoomRegistry – close writes everything", async () => {
   assert.equal(store.text("r2"), "b");
   await assert.rejects(registry.join("r1", new YjsPeer()), /closed/);
 });
+
+Deno.test("RoomRegistry – compacts a room once it has been quiet for a while", async () => {
+  const { registry, store, clock } = setup();
+  const alice = new YjsPeer();
+  const room = await joinAndSync(registry, alice);
+  room.receive(alice, alice.edit((text) => text.insert(0, "a")));
+  await clock.tick(20_000);
+  room.receive(alice, alice.edit((text) => text.insert(0, "b")));
+  await clock.tick(29_000);
+  assert.equal(store.compactions, 0, "still typing 29 s ago");
+  await clock.tick(1_000);
+  assert.equal(store.compactions, 1);
+  assert.equal(store.rooms.get("r1")?.code, "bapackage main");
+  registry.leave("r1", alice);
+  await clock.tick(100);
+});
