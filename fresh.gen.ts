@@ -7,6 +7,7 @@ import * as $_middleware from "./routes/_middleware.ts";
 import * as $autocomplete from "./routes/autocomplete.ts";
 import * as $healthz from "./routes/healthz.ts";
 import * as $index from "./routes/index.tsx";
+import * as $metrics from "./routes/metrics.ts";
 import * as $room__roomId_ from "./routes/room/[roomId].tsx";
 import * as $rooms__roomId_ from "./routes/rooms/[roomId].ts";
 import * as $rooms_index from "./routes/rooms/index.ts";
@@ -23,6 +24,7 @@ const manifest: Manifest = {
     "./routes/autocomplete.ts": $autocomplete,
     "./routes/healthz.ts": $healthz,
     "./routes/index.tsx": $index,
+    "./routes/metrics.ts": $metrics,
     "./routes/room/[roomId].tsx": $room__roomId_,
     "./routes/rooms/[roomId].ts": $rooms__roomId_,
     "./routes/rooms/index.ts": $rooms_index,

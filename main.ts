@@ -10,6 +10,8 @@ import { createApp } from "./lib/app.ts";
 import { loadAssetManifest } from "./lib/assets.ts";
 import { type Config, ConfigError, loadConfig } from "./lib/config.ts";
 import { createLogger, type Logger } from "./lib/logger.ts";
+import { createDuetMetrics } from "./lib/metrics.ts";
+import { createRateLimits } from "./lib/rate_limiter.ts";
 import { BroadcastChannelBus, LocalBus, PostgresBus, type RoomBus } from "./lib/room_bus.ts";
 import { RoomRegistry } from "./lib/room_registry.ts";
 import { StaticFiles } from "./lib/static_files.ts";
@@ -52,8 +54,22 @@ export async function startServer(
 
   const rooms = new RoomRepository(db);
   const bus = createBus(config, db, logger);
-  const registry = new RoomRegistry(rooms, { logger, bus });
-  const hub = new SyncHub(registry, { logger, keepAliveMs: options.keepAliveMs });
+  const metrics = createDuetMetrics();
+  const registry = new RoomRegistry(rooms, {
+    logger,
+    bus,
+    onCommit: (stats) => {
+      metrics.commitBatchUpdates.observe(stats.updates);
+      metrics.commitSeconds.observe(stats.ms / 1000);
+    },
+    onBusLag: (ms) => metrics.busLagSeconds.observe(ms / 1000),
+  });
+  const hub = new SyncHub(registry, {
+    logger,
+    keepAliveMs: options.keepAliveMs,
+    limits: config.limits,
+    metrics,
+  });
   const staticFiles = new StaticFiles(new URL("./static/", import.meta.url));
   await staticFiles.load();
   const app = createApp(manifest, {
@@ -64,6 +80,8 @@ export async function startServer(
     assets: await loadAssetManifest(),
     staticFiles,
     logger,
+    metrics,
+    rateLimits: createRateLimits(config.limits),
   });
   hub.start();
 

@@ -180,7 +180,11 @@ export class RoomRepository {
         bumps,
       );
       if (options.notifyChannel) {
-        const payloads = [...appended].map(([roomId, range]) => `${roomId}:${range.lastSeq}`);
+        // roomId:seq:sentAtMs — the time lets listeners measure the bus lag.
+        const sentAt = Date.now();
+        const payloads = [...appended].map(([roomId, range]) =>
+          `${roomId}:${range.lastSeq}:${sentAt}`
+        );
         await tx.query(
           `SELECT pg_notify($1, p) FROM (VALUES ${
             placeholders(payloads.length, 2, "(", ")")

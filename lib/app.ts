@@ -3,9 +3,12 @@ import type { ComponentType } from "preact";
 import { h } from "preact";
 import type { RoomRepository } from "../db/room_repository.ts";
 import type { AssetManifest } from "./assets.ts";
+import { addressKey } from "./client_address.ts";
 import type { Config } from "./config.ts";
 import { errorBody, HttpError } from "./errors.ts";
 import type { Logger } from "./logger.ts";
+import type { DuetMetrics } from "./metrics.ts";
+import type { RateLimits } from "./rate_limiter.ts";
 import { type AppShellProps, type PageOptions, type PageProps, renderDocument } from "./render.tsx";
 import type { RoomRegistry } from "./room_registry.ts";
 import type { StaticFiles } from "./static_files.ts";
@@ -20,6 +23,9 @@ export interface Services {
   assets: AssetManifest;
   staticFiles: StaticFiles;
   logger: Logger;
+  metrics: DuetMetrics;
+  /** Per-address limits of the HTTP API. */
+  rateLimits: RateLimits;
 }
 
 /** Renders the route's page component with `data`. */
@@ -27,6 +33,8 @@ export type RenderPage = (data: unknown, options: PageOptions) => Response;
 
 /** Hono's environment for Duet's routes. */
 export interface AppEnv {
+  /** What `Deno.serve` hands the handler with each request (absent in `app.request()`). */
+  Bindings: { remoteAddr?: Deno.Addr };
   Variables: { services: Services; render: RenderPage };
 }
 
@@ -133,6 +141,19 @@ export function createApp(manifest: Manifest, services: Services): Hono<AppEnv> 
 
   app.onError((error, c) => {
     if (error instanceof HttpError) {
+      if (error.reason) {
+        services.logger.warn("request_rejected", {
+          reason: error.reason,
+          status: error.status,
+          method: c.req.method,
+          path: c.req.path,
+          address: clientAddress(c),
+        });
+        services.metrics.rejections.inc({ reason: error.reason });
+      }
+      if (error.retryAfterSeconds !== undefined) {
+        c.header("retry-after", String(error.retryAfterSeconds));
+      }
       if (error.status === 404 && wantsPage(c)) {
         return renderWith(c, notFoundPage)(undefined, { title: "Not found", status: 404 });
       }
@@ -149,11 +170,21 @@ export function createApp(manifest: Manifest, services: Services): Hono<AppEnv> 
   return app;
 }
 
-const API_PATH = /^\/(rooms|autocomplete|healthz|ws)(\/|$)/;
+const API_PATH = /^\/(rooms|autocomplete|healthz|metrics|ws)(\/|$)/;
 
 /** Pages answer errors with HTML; the API with JSON. */
 function wantsPage(c: Context<AppEnv>): boolean {
   return (c.req.method === "GET" || c.req.method === "HEAD") && !API_PATH.test(c.req.path);
+}
+
+/**
+ * The client's address, as the key per-address limits count under (see
+ * `addressKey`); `unknown` when the request came without one. Behind a proxy
+ * this is the proxy's address.
+ */
+export function clientAddress(c: Context<AppEnv>): string {
+  const remote = c.env?.remoteAddr;
+  return remote && "hostname" in remote ? addressKey(remote.hostname) : "unknown";
 }
 
 /** The origin for links: `PUBLIC_URL` when set, else the request's own. */

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { DEFAULT_LIMITS, type Limits } from "./limits.ts";
 
 /** The server's settings, read from environment variables at start. */
 export interface Config {
@@ -16,10 +17,52 @@ export interface Config {
    * `local` (one process; the default with the embedded database).
    */
   bus: "postgres" | "broadcast" | "local";
+  /** What clients may send and how much (each from a `DUET_…` variable). */
+  limits: Limits;
+  /** Origins besides the server's own whose pages may open live-sync sockets. */
+  allowedOrigins: string[];
 }
 
 const blankAsUndefined = (value: unknown) =>
   typeof value === "string" && value.trim() === "" ? undefined : value;
+
+/** A whole number variable with a default, at least `min`. */
+const count = (name: string, fallback: number, min = 1) =>
+  z.preprocess(
+    blankAsUndefined,
+    z.coerce.number({ error: `${name} must be a number` })
+      .int(`${name} must be a whole number`)
+      .min(min, `${name} must be at least ${min}`)
+      .max(Number.MAX_SAFE_INTEGER, `${name} is too large`)
+      .default(fallback),
+  );
+
+const OriginListSchema = z.string().transform((text, context) => {
+  const origins: string[] = [];
+  for (const item of text.split(",").map((part) => part.trim()).filter(Boolean)) {
+    let url: URL | undefined;
+    try {
+      url = new URL(item);
+    } catch {
+      // Reported below.
+    }
+    if (
+      !url || (url.protocol !== "http:" && url.protocol !== "https:") ||
+      url.pathname !== "/" || url.search || url.hash || url.username
+    ) {
+      context.addIssue({
+        code: "custom",
+        message:
+          `DUET_ALLOWED_ORIGINS must list origins like https://duet.example.com, separated by commas; ${
+            JSON.stringify(item)
+          } is not one`,
+      });
+      return z.NEVER;
+    }
+    origins.push(url.origin);
+  }
+  return origins;
+});
 
 const EnvSchema = z.object({
   PORT: z.preprocess(
@@ -51,6 +94,33 @@ const EnvSchema = z.object({
       error: "PUBLIC_URL must be an http:// or https:// address",
     }).optional(),
   ),
+  DUET_ALLOWED_ORIGINS: z.preprocess(blankAsUndefined, OriginListSchema.optional()),
+  // Deno reads a whole WebSocket message (up to 64 MiB) before Duet sees it.
+  DUET_MAX_MESSAGE_BYTES: count("DUET_MAX_MESSAGE_BYTES", DEFAULT_LIMITS.maxMessageBytes, 1024)
+    .pipe(z.number().max(64 * 1024 * 1024, "DUET_MAX_MESSAGE_BYTES must be at most 64 MiB")),
+  DUET_MAX_DOCUMENT_BYTES: count("DUET_MAX_DOCUMENT_BYTES", DEFAULT_LIMITS.maxDocumentBytes),
+  DUET_MAX_PEOPLE_PER_ROOM: count("DUET_MAX_PEOPLE_PER_ROOM", DEFAULT_LIMITS.maxPeoplePerRoom),
+  DUET_MAX_CONNECTIONS_PER_ADDRESS: count(
+    "DUET_MAX_CONNECTIONS_PER_ADDRESS",
+    DEFAULT_LIMITS.maxConnectionsPerAddress,
+  ),
+  DUET_MESSAGES_PER_SECOND: count("DUET_MESSAGES_PER_SECOND", DEFAULT_LIMITS.messagesPerSecond),
+  DUET_ROOMS_PER_MINUTE: count("DUET_ROOMS_PER_MINUTE", DEFAULT_LIMITS.roomsPerMinute),
+  DUET_AUTOCOMPLETE_MAX_BYTES: count(
+    "DUET_AUTOCOMPLETE_MAX_BYTES",
+    DEFAULT_LIMITS.autocompleteMaxBytes,
+  ),
+  DUET_AUTOCOMPLETE_PER_MINUTE: count(
+    "DUET_AUTOCOMPLETE_PER_MINUTE",
+    DEFAULT_LIMITS.autocompletePerMinute,
+  ),
+  DUET_MAX_BUFFERED_BYTES: count("DUET_MAX_BUFFERED_BYTES", DEFAULT_LIMITS.maxBufferedBytes),
+  DUET_IDLE_TIMEOUT_SECONDS: count(
+    "DUET_IDLE_TIMEOUT_SECONDS",
+    DEFAULT_LIMITS.idleTimeoutSeconds,
+    0,
+  ),
+  DUET_MAX_PRESENCE_BYTES: count("DUET_MAX_PRESENCE_BYTES", DEFAULT_LIMITS.maxPresenceBytes, 256),
 });
 
 /** Thrown by {@linkcode loadConfig} with every problem in one message. */
@@ -92,5 +162,19 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     dataDir: value.DUET_DATA_DIR,
     publicUrl: value.PUBLIC_URL?.replace(/\/+$/, ""),
     bus: value.DUET_BUS ?? (value.DATABASE_URL ? "postgres" : "local"),
+    limits: {
+      maxMessageBytes: value.DUET_MAX_MESSAGE_BYTES,
+      maxDocumentBytes: value.DUET_MAX_DOCUMENT_BYTES,
+      maxPeoplePerRoom: value.DUET_MAX_PEOPLE_PER_ROOM,
+      maxConnectionsPerAddress: value.DUET_MAX_CONNECTIONS_PER_ADDRESS,
+      messagesPerSecond: value.DUET_MESSAGES_PER_SECOND,
+      roomsPerMinute: value.DUET_ROOMS_PER_MINUTE,
+      autocompleteMaxBytes: value.DUET_AUTOCOMPLETE_MAX_BYTES,
+      autocompletePerMinute: value.DUET_AUTOCOMPLETE_PER_MINUTE,
+      maxBufferedBytes: value.DUET_MAX_BUFFERED_BYTES,
+      idleTimeoutSeconds: value.DUET_IDLE_TIMEOUT_SECONDS,
+      maxPresenceBytes: value.DUET_MAX_PRESENCE_BYTES,
+    },
+    allowedOrigins: value.DUET_ALLOWED_ORIGINS ?? [],
   };
 }

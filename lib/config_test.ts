@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { ConfigError, loadConfig } from "./config.ts";
+import { DEFAULT_LIMITS } from "./limits.ts";
 
 Deno.test("loadConfig – defaults when nothing is set", () => {
   assert.deepEqual(loadConfig({}), {
@@ -9,6 +10,8 @@ Deno.test("loadConfig – defaults when nothing is set", () => {
     dataDir: "./data",
     publicUrl: undefined,
     bus: "local",
+    limits: DEFAULT_LIMITS,
+    allowedOrigins: [],
   });
 });
 
@@ -27,6 +30,8 @@ Deno.test("loadConfig – reads every variable", () => {
     dataDir: "/var/lib/duet",
     publicUrl: "https://duet.example.com",
     bus: "postgres",
+    limits: DEFAULT_LIMITS,
+    allowedOrigins: [],
   });
 });
 
@@ -55,4 +60,57 @@ Deno.test("loadConfig – names each wrong variable and its value", () => {
   );
   assert.throws(() => loadConfig({ PORT: "70000" }), /between 0 and 65535/);
   assert.throws(() => loadConfig({ PORT: "80.5" }), /whole number/);
+});
+
+Deno.test("loadConfig – reads every limit and the allowed origins", () => {
+  const config = loadConfig({
+    DUET_MAX_MESSAGE_BYTES: "2048",
+    DUET_MAX_DOCUMENT_BYTES: "4096",
+    DUET_MAX_PEOPLE_PER_ROOM: "3",
+    DUET_MAX_CONNECTIONS_PER_ADDRESS: "4",
+    DUET_MESSAGES_PER_SECOND: "5",
+    DUET_ROOMS_PER_MINUTE: "6",
+    DUET_AUTOCOMPLETE_MAX_BYTES: "7",
+    DUET_AUTOCOMPLETE_PER_MINUTE: "8",
+    DUET_MAX_BUFFERED_BYTES: "9",
+    DUET_IDLE_TIMEOUT_SECONDS: "0",
+    DUET_MAX_PRESENCE_BYTES: "1000",
+    DUET_ALLOWED_ORIGINS: "https://ide.example.org/, http://localhost:3000",
+  });
+  assert.deepEqual(config.limits, {
+    maxMessageBytes: 2048,
+    maxDocumentBytes: 4096,
+    maxPeoplePerRoom: 3,
+    maxConnectionsPerAddress: 4,
+    messagesPerSecond: 5,
+    roomsPerMinute: 6,
+    autocompleteMaxBytes: 7,
+    autocompletePerMinute: 8,
+    maxBufferedBytes: 9,
+    idleTimeoutSeconds: 0,
+    maxPresenceBytes: 1000,
+  });
+  assert.deepEqual(config.allowedOrigins, ["https://ide.example.org", "http://localhost:3000"]);
+});
+
+Deno.test("loadConfig – names each wrong limit and origin", () => {
+  assert.throws(
+    () =>
+      loadConfig({
+        DUET_MAX_PEOPLE_PER_ROOM: "0",
+        DUET_MESSAGES_PER_SECOND: "fast",
+        DUET_IDLE_TIMEOUT_SECONDS: "-1",
+        DUET_MAX_MESSAGE_BYTES: String(128 * 1024 * 1024),
+        DUET_ALLOWED_ORIGINS: "https://ok.example, https://bad.example/path",
+      }),
+    (error: unknown) => {
+      assert.ok(error instanceof ConfigError);
+      assert.match(error.message, /DUET_MAX_PEOPLE_PER_ROOM: .*at least 1 \(got "0"\)/);
+      assert.match(error.message, /DUET_MESSAGES_PER_SECOND: .*must be a number/);
+      assert.match(error.message, /DUET_IDLE_TIMEOUT_SECONDS: .*at least 0/);
+      assert.match(error.message, /DUET_MAX_MESSAGE_BYTES: .*at most 64 MiB/);
+      assert.match(error.message, /DUET_ALLOWED_ORIGINS: .*"https:\/\/bad.example\/path"/);
+      return true;
+    },
+  );
 });

@@ -1,11 +1,15 @@
+import type { RejectionReason } from "./limits.ts";
+
 /** Machine-readable error codes that the HTTP API can answer with. */
 export type ErrorCode =
   | "bad_request"
+  | "forbidden"
   | "invalid_json"
   | "validation_failed"
   | "not_found"
   | "payload_too_large"
   | "unsupported_media_type"
+  | "too_many_requests"
   | "service_unavailable"
   | "internal_error";
 
@@ -22,13 +26,19 @@ export interface HttpErrorOptions {
   /** Field-level problems, for validation errors. */
   issues?: ErrorIssue[];
   cause?: unknown;
+  /** Set when a limit or policy refused the request: logged and counted once, by this reason. */
+  reason?: RejectionReason;
+  /** Seconds to wait before trying again, sent as `Retry-After`. */
+  retryAfterSeconds?: number;
 }
 
 const CODES_BY_STATUS: Record<number, ErrorCode> = {
   400: "bad_request",
+  403: "forbidden",
   404: "not_found",
   413: "payload_too_large",
   415: "unsupported_media_type",
+  429: "too_many_requests",
   503: "service_unavailable",
 };
 
@@ -37,6 +47,8 @@ export class HttpError extends Error {
   readonly status: number;
   readonly code: ErrorCode;
   readonly issues?: ErrorIssue[];
+  readonly reason?: RejectionReason;
+  readonly retryAfterSeconds?: number;
 
   constructor(status: number, message: string, options: HttpErrorOptions = {}) {
     super(message, { cause: options.cause });
@@ -44,6 +56,8 @@ export class HttpError extends Error {
     this.status = status;
     this.code = options.code ?? CODES_BY_STATUS[status] ?? "internal_error";
     this.issues = options.issues;
+    this.reason = options.reason;
+    this.retryAfterSeconds = options.retryAfterSeconds;
   }
 }
 

@@ -1,39 +1,79 @@
 import { z } from "zod";
 import { HttpError } from "./errors.ts";
 import { LANGUAGE_IDS } from "./languages.ts";
-import { MAX_CODE_BYTES, utf8Length } from "./limits.ts";
+import { formatBytes, MAX_CODE_BYTES, utf8Length } from "./limits.ts";
 
 const LanguageSchema = z.enum(LANGUAGE_IDS, {
   error: (issue) =>
     `Unknown language ${JSON.stringify(issue.input)}; expected one of ${LANGUAGE_IDS.join(", ")}`,
 });
 
-const CodeSchema = z.string().refine(
-  (code) => utf8Length(code) <= MAX_CODE_BYTES,
-  `Code must be at most ${MAX_CODE_BYTES} bytes`,
-);
+function codeSchema(maxCodeBytes: number) {
+  return z.string().refine(
+    (code) => utf8Length(code) <= maxCodeBytes,
+    `Code must be at most ${maxCodeBytes} bytes (${formatBytes(maxCodeBytes)})`,
+  );
+}
 
-/** Body of `POST /rooms`: both fields optional. */
-export const CreateRoomRequestSchema = z.strictObject({
-  language: LanguageSchema.optional(),
-  code: CodeSchema.optional(),
-});
+function createRoomSchema(maxCodeBytes: number) {
+  return z.strictObject({
+    language: LanguageSchema.optional(),
+    code: codeSchema(maxCodeBytes).optional(),
+  });
+}
+
+function autocompleteSchema(maxCodeBytes: number) {
+  return z.strictObject({
+    code: codeSchema(maxCodeBytes),
+    cursorPosition: z.int().nonnegative(),
+    language: LanguageSchema,
+  }).refine((request) => request.cursorPosition <= request.code.length, {
+    path: ["cursorPosition"],
+    message: "Cursor position must be within the code",
+  });
+}
+
+/** Body of `POST /rooms` with the default document limit: both fields optional. */
+export const CreateRoomRequestSchema: ReturnType<typeof createRoomSchema> = createRoomSchema(
+  MAX_CODE_BYTES,
+);
 
 /** A validated `POST /rooms` body. */
 export type CreateRoomRequest = z.infer<typeof CreateRoomRequestSchema>;
 
-/** Body of `POST /autocomplete`. */
-export const AutocompleteRequestSchema = z.strictObject({
-  code: CodeSchema,
-  cursorPosition: z.int().nonnegative(),
-  language: LanguageSchema,
-}).refine((request) => request.cursorPosition <= request.code.length, {
-  path: ["cursorPosition"],
-  message: "Cursor position must be within the code",
-});
+/** Body of `POST /autocomplete` with the default document limit. */
+export const AutocompleteRequestSchema: ReturnType<typeof autocompleteSchema> = autocompleteSchema(
+  MAX_CODE_BYTES,
+);
 
 /** A validated `POST /autocomplete` body. */
 export type AutocompleteRequest = z.infer<typeof AutocompleteRequestSchema>;
+
+const schemasByLimit = new Map<number, RequestSchemas>();
+
+/** The request schemas for one document limit. */
+export interface RequestSchemas {
+  createRoom: typeof CreateRoomRequestSchema;
+  autocomplete: typeof AutocompleteRequestSchema;
+}
+
+/**
+ * The request schemas that hold code to `maxCodeBytes` (the configured
+ * document limit, so `POST /rooms` and live editing agree).
+ */
+export function requestSchemas(maxCodeBytes: number): RequestSchemas {
+  let schemas = schemasByLimit.get(maxCodeBytes);
+  if (!schemas) {
+    schemas = maxCodeBytes === MAX_CODE_BYTES
+      ? { createRoom: CreateRoomRequestSchema, autocomplete: AutocompleteRequestSchema }
+      : {
+        createRoom: createRoomSchema(maxCodeBytes),
+        autocomplete: autocompleteSchema(maxCodeBytes),
+      };
+    schemasByLimit.set(maxCodeBytes, schemas);
+  }
+  return schemas;
+}
 
 /**
  * Parses `text` as JSON and validates it, throwing a 400 {@linkcode HttpError}
@@ -69,7 +109,14 @@ export async function readBodyText(
   request: Request,
   maxBytes: number,
 ): Promise<string> {
-  const tooLarge = () => new HttpError(413, `Request body must be at most ${maxBytes} bytes`);
+  const tooLarge = () =>
+    new HttpError(
+      413,
+      `Request body must be at most ${maxBytes} bytes (${formatBytes(maxBytes)})`,
+      {
+        reason: "body_too_large",
+      },
+    );
   const declared = Number(request.headers.get("content-length") ?? "0");
   if (declared > maxBytes) throw tooLarge();
   if (!request.body) return "";

@@ -3,8 +3,11 @@ import * as encoding from "lib0/encoding";
 import * as awarenessProtocol from "y-protocols/awareness";
 import * as syncProtocol from "y-protocols/sync";
 import * as Y from "yjs";
+import { decodePresenceUpdate, encodePresenceUpdate } from "./awareness_guard.ts";
+import { DocumentSize } from "./document_size.ts";
 import type { LanguageId } from "./languages.ts";
-import { codeOf, languageOf } from "./room_document.ts";
+import { DEFAULT_LIMITS } from "./limits.ts";
+import { CODE_TEXT, codeOf, languageOf, SETTINGS_MAP } from "./room_document.ts";
 import {
   decodeMessage,
   encodeAwareness,
@@ -15,6 +18,7 @@ import {
   MessageType,
   ProtocolError,
 } from "./sync_protocol.ts";
+import { checkUpdate } from "./update_guard.ts";
 
 /** One connected person, as the room sees them: somewhere to send bytes. */
 export interface Participant {
@@ -51,6 +55,14 @@ export interface RoomOptions {
   admitUpdate?: (bytes: number) => boolean;
 }
 
+/** Limits {@linkcode Room.receive} holds a participant's messages to. */
+export interface ReceiveOptions {
+  /** Largest code, in UTF-8 bytes; default {@linkcode DEFAULT_LIMITS}. */
+  maxDocumentBytes?: number;
+  /** Largest presence state, in bytes of JSON; default {@linkcode DEFAULT_LIMITS}. */
+  maxPresenceBytes?: number;
+}
+
 /**
  * A room's live state: its Yjs document, the presence of the people in it and
  * their connections. Sockets, storage and timers live elsewhere.
@@ -66,6 +78,10 @@ export class Room {
   #onLocalAwareness?: (message: Uint8Array) => void;
   /** The last save receipt sent to each participant. */
   #acknowledged = new WeakMap<Participant, number>();
+  /** Each participant's presence identity: the first awareness client id it announced. */
+  #identities = new Map<Participant, number>();
+  #owners = new Map<number, Participant>();
+  #documentSize?: DocumentSize;
 
   constructor(roomId: string, options: RoomOptions) {
     this.roomId = roomId;
@@ -143,6 +159,11 @@ export class Room {
     const clients = this.#participants.get(participant);
     if (!clients) return;
     this.#participants.delete(participant);
+    const identity = this.#identities.get(participant);
+    if (identity !== undefined) {
+      this.#identities.delete(participant);
+      this.#owners.delete(identity);
+    }
     const gone = [...clients].filter((id) => this.awareness.getStates().has(id));
     if (gone.length) {
       awarenessProtocol.removeAwarenessStates(this.awareness, gone, null);
@@ -155,32 +176,40 @@ export class Room {
   /**
    * Handles one message from a participant.
    *
-   * @throws {ProtocolError} when the message is malformed; the caller closes
-   * that participant's connection and the room goes on.
+   * @throws {ProtocolError} when the message is malformed or goes past a
+   * limit; the caller closes that participant's connection and the room goes on.
    */
-  receive(participant: Participant, data: Uint8Array): void {
+  receive(participant: Participant, data: Uint8Array, options: ReceiveOptions = {}): void {
     if (!this.#participants.has(participant)) {
       throw new RangeError("Participant has not joined this room");
     }
     const message = decodeMessage(data);
     switch (message.type) {
       case "sync":
-        this.#receiveSync(participant, message.decoder);
+        this.#receiveSync(participant, message.decoder, options);
         break;
-      case "awareness":
+      case "awareness": {
+        const { entries } = decodePresenceUpdate(message.update, {
+          accepts: (clientId, removal) => this.#speaksFor(participant, clientId, removal),
+          maxStateBytes: options.maxPresenceBytes ?? DEFAULT_LIMITS.maxPresenceBytes,
+        });
+        // The provider re-sends everyone's presence it hears; those echoes end here.
+        if (entries.length === 0) break;
+        const update = encodePresenceUpdate(entries);
         try {
-          awarenessProtocol.applyAwarenessUpdate(
-            this.awareness,
-            message.update,
-            participant,
-          );
+          awarenessProtocol.applyAwarenessUpdate(this.awareness, update, participant);
         } catch (error) {
           throw new ProtocolError(`Malformed awareness update: ${String(error)}`);
         }
-        // Relay the bytes as received: cheaper than encoding them again.
-        this.#broadcast(data, participant);
-        this.#onLocalAwareness?.(data);
+        // Relay the validated states, never the bytes as received.
+        const encoder = encoding.createEncoder();
+        encoding.writeVarUint(encoder, MessageType.awareness);
+        encoding.writeVarUint8Array(encoder, update);
+        const relay = encoding.toUint8Array(encoder);
+        this.#broadcast(relay, participant);
+        this.#onLocalAwareness?.(relay);
         break;
+      }
       case "queryAwareness":
         participant.send(
           encodeAwareness(this.awareness, [...this.awareness.getStates().keys()]),
@@ -245,7 +274,28 @@ export class Room {
     this.doc.destroy();
   }
 
-  #receiveSync(participant: Participant, decoder: decoding.Decoder): void {
+  /**
+   * Whether `participant` may send presence for `clientId`. The first id it
+   * announces is its identity; ids of other people (and the server's) are
+   * never free, and a removal claims nothing.
+   */
+  #speaksFor(participant: Participant, clientId: number, removal: boolean): boolean {
+    const identity = this.#identities.get(participant);
+    if (identity !== undefined) return clientId === identity;
+    if (
+      removal || clientId === this.awareness.clientID || this.#owners.has(clientId) ||
+      this.awareness.getStates().has(clientId)
+    ) return false;
+    this.#identities.set(participant, clientId);
+    this.#owners.set(clientId, participant);
+    return true;
+  }
+
+  #receiveSync(
+    participant: Participant,
+    decoder: decoding.Decoder,
+    options: ReceiveOptions,
+  ): void {
     let reply: Uint8Array | undefined;
     let update: Uint8Array | undefined;
     try {
@@ -273,6 +323,17 @@ export class Room {
     }
     if (reply) participant.send(reply);
     if (update) {
+      // Checked in full before Yjs reads it: Yjs trusts its input.
+      const summary = checkUpdate(update, {
+        isRootName: (name) =>
+          name === CODE_TEXT || name === SETTINGS_MAP || this.doc.share.has(name),
+      });
+      this.#documentSize ??= new DocumentSize(this.doc);
+      this.#documentSize.check(
+        update,
+        summary,
+        options.maxDocumentBytes ?? DEFAULT_LIMITS.maxDocumentBytes,
+      );
       if (this.#admitUpdate && !this.#admitUpdate(update.byteLength)) {
         throw new ProtocolError("Changes cannot be saved right now; try again shortly", 1013);
       }

@@ -4,8 +4,8 @@ import type { Logger } from "./logger.ts";
 
 /** What a process hears from the others. */
 export interface RoomBusHandlers {
-  /** Room `roomId` has log rows up to `seq`. */
-  update(roomId: string, seq: number): void;
+  /** Room `roomId` has log rows up to `seq`, announced at `sentAt` (ms since the epoch). */
+  update(roomId: string, seq: number, sentAt?: number): void;
   /** An awareness message (framed as on the socket) from another process. */
   awareness(roomId: string, message: Uint8Array): void;
   /** The bus was away and is back: notifications may have been missed. */
@@ -113,10 +113,14 @@ function parseEnvelope(payload: string, self: string): AwarenessEnvelope | undef
   }
 }
 
-function parseUpdate(payload: string): { roomId: string; seq: number } | undefined {
-  const [roomId, seqText] = payload.split(":");
+function parseUpdate(
+  payload: string,
+): { roomId: string; seq: number; sentAt?: number } | undefined {
+  const [roomId, seqText, sentAtText] = payload.split(":");
   const seq = Number(seqText);
-  return roomId && Number.isSafeInteger(seq) ? { roomId, seq } : undefined;
+  const sentAt = Number(sentAtText);
+  if (!roomId || !Number.isSafeInteger(seq)) return undefined;
+  return { roomId, seq, sentAt: Number.isFinite(sentAt) ? sentAt : undefined };
 }
 
 /** Channel names Duet uses on PostgreSQL. */
@@ -147,7 +151,7 @@ export class PostgresBus implements RoomBus {
   }
 
   publishUpdate(roomId: string, seq: number): void {
-    this.#connection.notify(BUS_CHANNELS.updates, `${roomId}:${seq}`).catch((error) =>
+    this.#connection.notify(BUS_CHANNELS.updates, `${roomId}:${seq}:${Date.now()}`).catch((error) =>
       this.#logger.warn("bus_publish_failed", { error })
     );
   }
@@ -167,7 +171,7 @@ export class PostgresBus implements RoomBus {
     const listening = [
       this.#connection.listen(BUS_CHANNELS.updates, (payload) => {
         const update = parseUpdate(payload);
-        if (update) handlers.update(update.roomId, update.seq);
+        if (update) handlers.update(update.roomId, update.seq, update.sentAt);
       }, onListen),
       this.#connection.listen(BUS_CHANNELS.awareness, (payload) => {
         const envelope = parseEnvelope(payload, this.#process);
@@ -212,7 +216,7 @@ export class BroadcastChannelBus implements RoomBus {
   }
 
   publishUpdate(roomId: string, seq: number): void {
-    this.#channel.postMessage({ kind: "update", payload: `${roomId}:${seq}` });
+    this.#channel.postMessage({ kind: "update", payload: `${roomId}:${seq}:${Date.now()}` });
   }
 
   publishAwareness(roomId: string, message: Uint8Array): void {
@@ -225,7 +229,7 @@ export class BroadcastChannelBus implements RoomBus {
       if (typeof payload !== "string") return;
       if (kind === "update") {
         const update = parseUpdate(payload);
-        if (update) handlers.update(update.roomId, update.seq);
+        if (update) handlers.update(update.roomId, update.seq, update.sentAt);
       } else if (kind === "awareness") {
         const envelope = parseEnvelope(payload, this.#process);
         for (const message of envelope?.a ?? []) {

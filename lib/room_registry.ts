@@ -36,6 +36,8 @@ export interface RoomRegistryOptions {
   compactIdleMs?: number;
   /** Called after each committed batch, for metrics. */
   onCommit?: (stats: CommitStats) => void;
+  /** Called with how long another process's change took to be announced here. */
+  onBusLag?: (ms: number) => void;
 }
 
 interface RoomEntry {
@@ -103,7 +105,8 @@ export class RoomRegistry {
       },
     });
     this.#bus?.subscribe({
-      update: (roomId, seq) => {
+      update: (roomId, seq, sentAt) => {
+        if (sentAt !== undefined) options.onBusLag?.(Math.max(0, Date.now() - sentAt));
         const entry = this.#rooms.get(roomId);
         if (entry && seq > entry.knownSeq) this.#catchUp(entry);
       },
@@ -129,6 +132,13 @@ export class RoomRegistry {
   /** Whether the update log is being written. */
   get healthy(): boolean {
     return this.#log.healthy;
+  }
+
+  /** Log rows of the open rooms that wait to be folded into a snapshot. */
+  get logRowsPending(): number {
+    let rows = 0;
+    for (const entry of this.#rooms.values()) rows += entry.knownSeq - entry.snapshotSeq;
+    return rows;
   }
 
   /** Bytes of updates waiting for the database. */

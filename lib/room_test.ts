@@ -1,4 +1,6 @@
 import assert from "node:assert/strict";
+import * as awarenessProtocol from "y-protocols/awareness";
+import * as Y from "yjs";
 import { YjsPeer } from "../tests/_yjs_peer.ts";
 import { initialDocumentState } from "./room_document.ts";
 import { Room } from "./room.ts";
@@ -137,3 +139,135 @@ Deno.test("Room – keeps the last known language when the document holds an unk
   room.destroy();
   peer.destroy();
 });
+
+Deno.test("Room – refuses an update that would take the code over the size limit (4413)", () => {
+  const room = roomWith("x".repeat(90));
+  const peer = new YjsPeer();
+  const other = new YjsPeer();
+  for (const p of [peer, other]) {
+    room.join(p);
+    room.receive(p, p.step1());
+  }
+  const seen = other.received.length;
+  const grow = peer.edit((text) => text.insert(0, "y".repeat(20)));
+  assert.throws(
+    () => room.receive(peer, grow, { maxDocumentBytes: 100 }),
+    (error: unknown) =>
+      error instanceof ProtocolError && error.closeCode === 4413 &&
+      error.reason === "document_too_large" && /size limit \(100 bytes\)/.test(error.message),
+  );
+  assert.equal(room.code, "x".repeat(90), "nothing applied");
+  assert.equal(other.received.length, seen, "nothing relayed");
+  const fresh = new YjsPeer();
+  room.join(fresh);
+  room.receive(fresh, fresh.step1());
+  room.receive(fresh, fresh.edit((text) => text.delete(0, 50)), { maxDocumentBytes: 100 });
+  room.receive(fresh, fresh.edit((text) => text.insert(0, "z".repeat(20))), {
+    maxDocumentBytes: 100,
+  });
+  assert.equal(room.code.length, 60, "deleting makes room again");
+  room.destroy();
+  for (const p of [peer, other, fresh]) p.destroy();
+});
+
+Deno.test("Room – refuses updates to shared types the room does not have", () => {
+  const room = roomWith("keep");
+  const peer = new YjsPeer();
+  room.join(peer);
+  const junk = peer.edit((_, doc) => doc.getArray("junk").insert(0, [1, 2, 3]));
+  assert.throws(() => room.receive(peer, junk), ProtocolError);
+  assert.equal(room.doc.share.has("junk"), false);
+  room.destroy();
+  peer.destroy();
+});
+
+Deno.test("Room – a participant's first presence id is its identity; echoes of others end at the server", () => {
+  const room = roomWith("");
+  const alice = new YjsPeer();
+  const bob = new YjsPeer();
+  const carol = new YjsPeer();
+  for (const p of [alice, bob, carol]) room.join(p);
+  room.receive(alice, alice.presence({ user: { name: "Alice", color: "#aa3355" } }));
+  room.receive(bob, bob.presence({ user: { name: "Bob", color: "#3355aa" } }));
+  // Bob's provider re-sends Alice's state as it heard it.
+  bob.awareness.setLocalStateField("user", { name: "Bob", color: "#3355aa" });
+  const seenByCarol = carol.received.length;
+  const echo = awarenessMessage(bob, [alice.doc.clientID]);
+  room.receive(bob, echo);
+  assert.equal(carol.received.length, seenByCarol, "an echo is not relayed");
+
+  // Bob cannot speak for Alice, nor take a second identity.
+  const forged = awarenessMessageFor(alice.doc.clientID, 99, {
+    user: { name: "Mallory", color: "#000000" },
+  });
+  room.receive(bob, forged);
+  const second = awarenessMessageFor(424242, 1, { user: { name: "Bob 2", color: "#000000" } });
+  room.receive(bob, second);
+  assert.equal(
+    (room.awareness.getStates().get(alice.doc.clientID) as { user: { name: string } }).user.name,
+    "Alice",
+  );
+  assert.equal(room.awareness.getStates().has(424242), false);
+
+  // A removal of one's own presence goes through.
+  room.receive(alice, alice.presence(null));
+  assert.equal(carol.awareness.getStates().has(alice.doc.clientID), false);
+  room.destroy();
+  for (const p of [alice, bob, carol]) p.destroy();
+});
+
+Deno.test("Room – relays presence validated and stripped, and refuses bad colours", () => {
+  const room = roomWith("");
+  const alice = new YjsPeer();
+  const bob = new YjsPeer();
+  room.join(alice);
+  room.join(bob);
+  room.receive(
+    alice,
+    alice.presence({ user: { name: "<b>Alice</b>", color: "#aa3355", extra: "x" }, tracking: 1 }),
+  );
+  assert.deepEqual(bob.awareness.getStates().get(alice.doc.clientID), {
+    user: { name: "<b>Alice</b>", color: "#aa3355" },
+  });
+  assert.throws(
+    () =>
+      room.receive(
+        alice,
+        alice.presence({ user: { name: "Alice", color: "red;background:url(//x)" } }),
+      ),
+    (error: unknown) => error instanceof ProtocolError && error.closeCode === 1008,
+  );
+  room.destroy();
+  alice.destroy();
+  bob.destroy();
+});
+
+function awarenessMessage(peer: YjsPeer, clients: number[]): Uint8Array {
+  return Uint8Array.of(
+    1,
+    ...varUint8Array(awarenessProtocol.encodeAwarenessUpdate(peer.awareness, clients)),
+  );
+}
+
+function awarenessMessageFor(clientId: number, clock: number, state: unknown): Uint8Array {
+  const doc = new Y.Doc();
+  doc.clientID = clientId;
+  const awareness = new awarenessProtocol.Awareness(doc);
+  awareness.meta.set(clientId, { clock: clock - 1, lastUpdated: 0 });
+  awareness.setLocalState(state as Record<string, unknown>);
+  const update = awarenessProtocol.encodeAwarenessUpdate(awareness, [clientId]);
+  awareness.destroy();
+  doc.destroy();
+  return Uint8Array.of(1, ...varUint8Array(update));
+}
+
+function varUint8Array(bytes: Uint8Array): Uint8Array {
+  const length: number[] = [];
+  let n = bytes.length;
+  while (n > 127) {
+    length.push((n & 127) | 128);
+    n >>>= 7;
+  }
+  length.push(n);
+  return Uint8Array.of(...length, ...bytes);
+}

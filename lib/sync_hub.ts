@@ -1,28 +1,49 @@
+import { DEFAULT_LIMITS, formatBytes, type Limits } from "./limits.ts";
 import { type Logger, silentLogger } from "./logger.ts";
-import type { Participant, Room } from "./room.ts";
+import { MessageThrottle } from "./message_throttle.ts";
+import type { DuetMetrics } from "./metrics.ts";
+import type { Participant, ReceiveOptions, Room } from "./room.ts";
 import type { RoomRegistry } from "./room_registry.ts";
-import { CloseCode, KEEP_ALIVE_MESSAGE, ProtocolError } from "./sync_protocol.ts";
+import {
+  CloseCode,
+  KEEP_ALIVE_MESSAGE,
+  type MessageKind,
+  messageKind,
+  ProtocolError,
+} from "./sync_protocol.ts";
 
 /** Options for {@linkcode SyncHub}. */
 export interface SyncHubOptions {
   logger?: Logger;
   /** A connection that was sent nothing for this long gets a keep-alive; default 10 s. */
   keepAliveMs?: number;
+  /** What connections may do; default {@linkcode DEFAULT_LIMITS}. */
+  limits?: Limits;
+  /** Where messages and rejections are counted. */
+  metrics?: DuetMetrics;
 }
 
 /** Options for {@linkcode SyncHub.accept}. */
 export interface AcceptOptions {
   /** Send save receipts for this Yjs client id's edits. */
   savedClientId?: number;
+  /** The client's address key (see `addressKey`), for the per-address limit. */
+  address?: string;
 }
 
 interface Connection extends Participant {
   roomId: string;
   socket: WebSocket;
+  address?: string;
   room?: Room;
-  /** Messages that arrived while the room was loading. */
-  queue: Uint8Array[];
+  /** Messages waiting for the room to load, or for their turn under the rate limit. */
+  inbox: MessageThrottle;
+  drainTimer?: ReturnType<typeof setTimeout>;
   lastSentAt: number;
+  /** Refused or closed: nothing more is sent or handled, and it is logged once. */
+  closing: boolean;
+  /** Has left its room (which may happen before the socket finishes closing). */
+  left: boolean;
 }
 
 /**
@@ -33,18 +54,34 @@ export class SyncHub {
   #registry: RoomRegistry;
   #logger: Logger;
   #keepAliveMs: number;
+  #limits: Limits;
+  #receiveOptions: ReceiveOptions;
+  #metrics?: DuetMetrics;
   #connections = new Set<Connection>();
+  /** Open sockets per client address key. */
+  #addresses = new Map<string, number>();
   #keepAliveTimer?: ReturnType<typeof setInterval>;
 
   constructor(registry: RoomRegistry, options: SyncHubOptions = {}) {
     this.#registry = registry;
     this.#logger = options.logger ?? silentLogger;
     this.#keepAliveMs = options.keepAliveMs ?? 10_000;
+    this.#limits = options.limits ?? DEFAULT_LIMITS;
+    this.#receiveOptions = {
+      maxDocumentBytes: this.#limits.maxDocumentBytes,
+      maxPresenceBytes: this.#limits.maxPresenceBytes,
+    };
+    this.#metrics = options.metrics;
   }
 
   /** How many sockets are connected. */
   get size(): number {
     return this.#connections.size;
+  }
+
+  /** How many sockets are open from this client address key. */
+  connectionsFrom(address: string): number {
+    return this.#addresses.get(address) ?? 0;
   }
 
   /** Starts the keep-alive timer. */
@@ -60,22 +97,35 @@ export class SyncHub {
   /** Takes a socket just returned by `Deno.upgradeWebSocket` for a room. */
   accept(roomId: string, socket: WebSocket, options: AcceptOptions = {}): void {
     socket.binaryType = "arraybuffer";
+    const limits = this.#limits;
     const connection: Connection = {
       roomId,
       socket,
       savedClientId: options.savedClientId,
-      queue: [],
+      address: options.address,
+      inbox: new MessageThrottle({
+        ratePerSecond: limits.messagesPerSecond,
+        burst: 2 * limits.messagesPerSecond,
+        // Another burst's worth may wait; past that the client is flooding.
+        maxQueuedMessages: 2 * limits.messagesPerSecond,
+        maxQueuedBytes: Math.max(limits.maxBufferedBytes, 2 * limits.maxMessageBytes),
+      }),
       lastSentAt: Date.now(),
-      send(message) {
-        if (socket.readyState !== WebSocket.OPEN) return;
-        socket.send(message);
-        connection.lastSentAt = Date.now();
-      },
+      closing: false,
+      left: false,
+      send: (message) => this.#send(connection, message),
     };
     this.#connections.add(connection);
+    if (options.address !== undefined) {
+      this.#addresses.set(options.address, this.connectionsFrom(options.address) + 1);
+    }
     socket.onopen = () => {
+      if ((this.#registry.get(roomId)?.size ?? 0) >= limits.maxPeoplePerRoom) {
+        this.#reject(connection, this.#roomFull());
+        return;
+      }
       this.#registry.join(roomId, connection).then((room) => {
-        if (socket.readyState !== WebSocket.OPEN) {
+        if (connection.closing || socket.readyState !== WebSocket.OPEN) {
           if (room) this.#registry.leave(roomId, connection);
           return;
         }
@@ -84,9 +134,12 @@ export class SyncHub {
           return;
         }
         connection.room = room;
-        for (const message of connection.queue.splice(0)) {
-          if (!this.#receive(connection, message)) break;
+        // Others may have joined while the room was loading.
+        if (room.size > limits.maxPeoplePerRoom) {
+          this.#reject(connection, this.#roomFull());
+          return;
         }
+        this.#drain(connection);
       }).catch((error) => {
         this.#logger.error("room_load_failed", { roomId, error });
         // 1011: the client retries later; the room is never created empty.
@@ -96,6 +149,7 @@ export class SyncHub {
       });
     };
     socket.onmessage = (event) => {
+      if (connection.closing) return;
       if (!(event.data instanceof ArrayBuffer)) {
         this.#reject(
           connection,
@@ -103,13 +157,46 @@ export class SyncHub {
         );
         return;
       }
+      if (event.data.byteLength > limits.maxMessageBytes) {
+        this.#reject(
+          connection,
+          new ProtocolError(
+            `This change is too large to send (over ${
+              formatBytes(limits.maxMessageBytes)
+            }). Reload the page to go on.`,
+            CloseCode.tooBig,
+          ),
+        );
+        return;
+      }
       const message = new Uint8Array(event.data);
-      if (connection.room) this.#receive(connection, message);
-      else connection.queue.push(message);
+      this.#count(this.#metrics?.messagesIn, messageKind(message));
+      if (!connection.inbox.push(message)) {
+        this.#reject(
+          connection,
+          new ProtocolError("Too many messages: slow down", CloseCode.policyViolation, {
+            reason: "message_flood",
+          }),
+        );
+        return;
+      }
+      this.#drain(connection);
     };
-    socket.onclose = () => {
-      this.#connections.delete(connection);
-      if (connection.room) this.#registry.leave(roomId, connection);
+    socket.onclose = (event) => {
+      // Deno can report one close twice (the close frame, then the peer going).
+      if (!this.#connections.delete(connection)) return;
+      this.#stop(connection);
+      if (connection.address !== undefined) {
+        const left = this.connectionsFrom(connection.address) - 1;
+        if (left > 0) this.#addresses.set(connection.address, left);
+        else this.#addresses.delete(connection.address);
+      }
+      // Deno's own close when a ping goes unanswered for the idle timeout.
+      if (event.code === CloseCode.goingAway && /ping/i.test(event.reason)) {
+        this.#logger.info("connection_timed_out", { roomId, reason: "idle_timeout" });
+        this.#metrics?.rejections.inc({ reason: "idle_timeout" });
+      }
+      this.#leave(connection);
     };
     socket.onerror = () => {
       // Followed by close; nothing else to do.
@@ -125,40 +212,141 @@ export class SyncHub {
     }
   }
 
+  /** Handles the messages whose turn has come; the rest wait for tokens. */
+  #drain(connection: Connection): void {
+    if (!connection.room || connection.closing) return;
+    if (connection.drainTimer !== undefined) {
+      clearTimeout(connection.drainTimer);
+      connection.drainTimer = undefined;
+    }
+    for (let message = connection.inbox.shift(); message; message = connection.inbox.shift()) {
+      if (!this.#receive(connection, message)) return;
+    }
+    if (connection.inbox.size > 0) {
+      connection.drainTimer = setTimeout(() => {
+        connection.drainTimer = undefined;
+        this.#drain(connection);
+      }, connection.inbox.msUntilNext());
+    }
+  }
+
   /** Handles a message; returns false when the connection was closed for it. */
   #receive(connection: Connection, message: Uint8Array): boolean {
     try {
-      connection.room!.receive(connection, message);
-      return true;
+      connection.room!.receive(connection, message, this.#receiveOptions);
     } catch (error) {
       if (!(error instanceof ProtocolError)) {
         this.#logger.error("message_failed", { roomId: connection.roomId, error });
-        this.#reject(connection, new ProtocolError("Message could not be handled", 1011));
+        this.#reject(
+          connection,
+          new ProtocolError("Message could not be handled", CloseCode.internalError),
+        );
         return false;
       }
       this.#reject(connection, error);
       return false;
     }
+    const kind = messageKind(message);
+    if (kind === "update" || kind === "sync_step2") this.#metrics?.updatesIn.inc();
+    return true;
   }
 
+  #send(connection: Connection, message: Uint8Array): void {
+    const { socket } = connection;
+    if (connection.closing || socket.readyState !== WebSocket.OPEN) return;
+    // A client that does not read its socket must not make us buffer without end.
+    if (socket.bufferedAmount > this.#limits.maxBufferedBytes) {
+      this.#reject(
+        connection,
+        new ProtocolError(
+          `Connection too slow: over ${
+            formatBytes(this.#limits.maxBufferedBytes)
+          } waiting to be sent`,
+          CloseCode.policyViolation,
+          { reason: "too_slow" },
+        ),
+      );
+      return;
+    }
+    socket.send(message);
+    connection.lastSentAt = Date.now();
+    const kind = messageKind(message);
+    this.#count(this.#metrics?.messagesOut, kind);
+    if (kind === "update" || kind === "sync_step2") this.#metrics?.updatesOut.inc();
+  }
+
+  /** Closes a connection for `error`, logging and counting it once. */
   #reject(connection: Connection, error: ProtocolError): void {
+    if (connection.closing) return;
+    this.#stop(connection);
     this.#logger.warn("connection_rejected", {
       roomId: connection.roomId,
-      reason: error.message,
+      reason: error.reason,
       closeCode: error.closeCode,
+      detail: error.message,
     });
+    this.#metrics?.rejections.inc({ reason: error.reason });
     const { socket } = connection;
     if (socket.readyState <= WebSocket.OPEN) {
-      socket.close(error.closeCode, error.message.slice(0, 120));
+      socket.close(error.closeCode, closeReason(error.message));
     }
+    // Leave now, not on close: a peer that does not read may never let the
+    // close finish. Not synchronously, though: this may run inside the room's
+    // own broadcast.
+    queueMicrotask(() => this.#leave(connection));
+  }
+
+  /** Stops handling a connection's messages. */
+  #stop(connection: Connection): void {
+    connection.closing = true;
+    if (connection.drainTimer !== undefined) clearTimeout(connection.drainTimer);
+    connection.drainTimer = undefined;
+    connection.inbox.clear();
+  }
+
+  #leave(connection: Connection): void {
+    if (!connection.room || connection.left) return;
+    connection.left = true;
+    this.#registry.leave(connection.roomId, connection);
+  }
+
+  #roomFull(): ProtocolError {
+    const most = this.#limits.maxPeoplePerRoom;
+    return new ProtocolError(
+      `Room is full (${most} ${most === 1 ? "person" : "people"})`,
+      CloseCode.roomFull,
+    );
+  }
+
+  #count(counter: DuetMetrics["messagesIn"] | undefined, kind: MessageKind): void {
+    counter?.inc({ type: kind });
   }
 
   #keepAlive(): void {
     const quietSince = Date.now() - this.#keepAliveMs;
     for (const connection of this.#connections) {
-      if (connection.room && connection.lastSentAt <= quietSince) {
+      if (connection.socket.readyState !== WebSocket.OPEN) {
+        // Deno started closing it (an unanswered ping, say), but a peer that
+        // does not read can hold the close up for good: leave the room now.
+        if (connection.socket.readyState !== WebSocket.CONNECTING && !connection.closing) {
+          this.#stop(connection);
+          this.#leave(connection);
+        }
+        continue;
+      }
+      if (connection.room && !connection.closing && connection.lastSentAt <= quietSince) {
         connection.send(KEEP_ALIVE_MESSAGE);
       }
     }
   }
+}
+
+const encoder = new TextEncoder();
+
+/** A close reason within the 123 bytes a close frame allows. */
+function closeReason(text: string): string {
+  if (encoder.encode(text).length <= 123) return text;
+  let cut = text.slice(0, 120);
+  while (encoder.encode(cut + "…").length > 123) cut = cut.slice(0, -1);
+  return cut + "…";
 }

@@ -3,6 +3,7 @@ import * as encoding from "lib0/encoding";
 import * as awarenessProtocol from "y-protocols/awareness";
 import * as syncProtocol from "y-protocols/sync";
 import type * as Y from "yjs";
+import type { RejectionReason } from "./limits.ts";
 
 /** Top-level message types of the y-websocket protocol. */
 export const MessageType = {
@@ -33,20 +34,46 @@ export const CloseCode = {
   invalidPayload: 1007,
   policyViolation: 1008,
   tooBig: 1009,
+  internalError: 1011,
   serviceRestart: 1012,
   roomNotFound: 4404,
+  /** The room has reached its size limit; the page says so and stops retrying. */
+  documentTooLarge: 4413,
+  /** The room has as many people as it may hold. */
+  roomFull: 4429,
 } as const;
+
+/** Options for {@linkcode ProtocolError}. */
+export interface ProtocolErrorOptions {
+  /** Why, for the log line and `duet_rejections_total`; derived from the close code when omitted. */
+  reason?: RejectionReason;
+}
 
 /** A message that cannot be decoded; the connection that sent it is closed. */
 export class ProtocolError extends Error {
   readonly closeCode: number;
+  readonly reason: RejectionReason;
 
-  constructor(message: string, closeCode: number = CloseCode.invalidPayload) {
+  constructor(
+    message: string,
+    closeCode: number = CloseCode.invalidPayload,
+    options: ProtocolErrorOptions = {},
+  ) {
     super(message);
     this.name = "ProtocolError";
     this.closeCode = closeCode;
+    this.reason = options.reason ?? REASONS_BY_CODE[closeCode] ?? "malformed_message";
   }
 }
+
+const REASONS_BY_CODE: Record<number, RejectionReason> = {
+  [CloseCode.unsupportedData]: "unsupported_message",
+  [CloseCode.tooBig]: "message_too_large",
+  [CloseCode.documentTooLarge]: "document_too_large",
+  [CloseCode.roomFull]: "room_full",
+  [CloseCode.internalError]: "internal_error",
+  1013: "storage_unavailable",
+};
 
 /** Sync step 1: our state vector, asking the peer for what we lack. */
 export function encodeSyncStep1(doc: Y.Doc): Uint8Array {
@@ -142,5 +169,40 @@ export function decodeMessage(data: Uint8Array): IncomingMessage {
   } catch (error) {
     if (error instanceof ProtocolError) throw error;
     throw new ProtocolError(`Malformed message: ${String(error)}`);
+  }
+}
+
+/** What a message is, as the metrics count it. */
+export type MessageKind =
+  | "sync_step1"
+  | "sync_step2"
+  | "update"
+  | "awareness"
+  | "query_awareness"
+  | "durability"
+  | "other";
+
+/**
+ * The kind of a message from its first two bytes, without decoding it (every
+ * type and sync step Duet knows fits in one byte).
+ */
+export function messageKind(data: Uint8Array): MessageKind {
+  switch (data[0]) {
+    case MessageType.sync:
+      return data[1] === syncProtocol.messageYjsSyncStep1
+        ? "sync_step1"
+        : data[1] === syncProtocol.messageYjsSyncStep2
+        ? "sync_step2"
+        : data[1] === syncProtocol.messageYjsUpdate
+        ? "update"
+        : "other";
+    case MessageType.awareness:
+      return "awareness";
+    case MessageType.queryAwareness:
+      return "query_awareness";
+    case MessageType.durability:
+      return "durability";
+    default:
+      return "other";
   }
 }

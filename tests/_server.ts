@@ -1,5 +1,6 @@
 import { type Config, loadConfig } from "../lib/config.ts";
-import { silentLogger } from "../lib/logger.ts";
+import type { Limits } from "../lib/limits.ts";
+import { type Logger, silentLogger } from "../lib/logger.ts";
 import { type DuetServer, startServer } from "../main.ts";
 
 /** Options for {@linkcode startTestServer}. */
@@ -10,18 +11,33 @@ export interface TestServerOptions {
   dataDir?: string;
   port?: number;
   keepAliveMs?: number;
+  /** Limits to change from the defaults. */
+  limits?: Partial<Limits>;
+  /** `DUET_ALLOWED_ORIGINS`. */
+  allowedOrigins?: string[];
+  /** `PUBLIC_URL`. */
+  publicUrl?: string;
+  /** Where log lines go; default nowhere. */
+  logger?: Logger;
 }
 
 /** A Duet server on a free loopback port, for tests. */
 export async function startTestServer(options: TestServerOptions = {}): Promise<DuetServer> {
+  const defaults = loadConfig({});
   const config: Config = {
-    ...loadConfig({}),
+    ...defaults,
     hostname: "127.0.0.1",
     port: options.port ?? 0,
     databaseUrl: options.databaseUrl,
     dataDir: options.dataDir ?? "memory://",
+    publicUrl: options.publicUrl,
+    limits: { ...defaults.limits, ...options.limits },
+    allowedOrigins: options.allowedOrigins ?? [],
   };
-  return await startServer(config, { logger: silentLogger, keepAliveMs: options.keepAliveMs });
+  return await startServer(config, {
+    logger: options.logger ?? silentLogger,
+    keepAliveMs: options.keepAliveMs,
+  });
 }
 
 /** The database backends the storage tests run against. */

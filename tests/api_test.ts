@@ -146,15 +146,27 @@ Deno.test("GET / – the home page works without JavaScript", async () => {
   assert.doesNotMatch(html, /<script/i, "the home page ships no JavaScript");
 });
 
-Deno.test("Pages – carry the security headers", async () => {
-  const response = await fetch(`${url}/`);
-  await response.body?.cancel();
-  const csp = response.headers.get("content-security-policy") ?? "";
-  assert.match(csp, /script-src 'self'(;|$)/);
-  assert.doesNotMatch(csp, /script-src[^;]*unsafe-inline/);
-  assert.match(csp, /frame-ancestors 'none'/);
-  assert.equal(response.headers.get("referrer-policy"), "no-referrer");
-  assert.equal(response.headers.get("x-content-type-options"), "nosniff");
+Deno.test("Pages – carry the security headers: home, room and 404 pages", async () => {
+  const room = await createRoom();
+  for (
+    const [path, status] of [
+      ["/", 200],
+      [`/room/${room.roomId}`, 200],
+      ["/room/AAAAAAAAAAAAAAAAAAAAAA", 404],
+      ["/no/such/page", 404],
+    ] as const
+  ) {
+    const response = await fetch(`${url}${path}`, { headers: { accept: "text/html" } });
+    await response.body?.cancel();
+    assert.equal(response.status, status, path);
+    const csp = response.headers.get("content-security-policy") ?? "";
+    assert.match(csp, /script-src 'self'(;|$)/, path);
+    assert.doesNotMatch(csp, /script-src[^;]*unsafe-inline/, path);
+    assert.match(csp, /frame-ancestors 'none'/, path);
+    assert.equal(response.headers.get("referrer-policy"), "no-referrer", path);
+    assert.equal(response.headers.get("x-content-type-options"), "nosniff", path);
+    assert.equal(response.headers.get("x-frame-options"), "DENY", path);
+  }
 });
 
 Deno.test("GET /ws/:roomId – refuses non-upgrade requests and unknown rooms before upgrading", async () => {
@@ -206,10 +218,11 @@ Deno.test("POST /autocomplete – bad input is a 400, never a 500", async () => 
     400,
     "validation_failed",
   );
+  // Far past the 256 KiB body limit of /autocomplete.
   await expectError(
     await post({ code: "x".repeat(MAX_CODE_BYTES + 1), cursorPosition: 0, language: "go" }),
-    400,
-    "validation_failed",
+    413,
+    "payload_too_large",
   );
 });
 

@@ -45,6 +45,14 @@ Deno.test({
         } ms (polling every 10 ms)`,
       );
 
+      // The metrics see the commits and the bus.
+      const counts = async (url: string, name: string) => {
+        const text = await (await fetch(`${url}/metrics`)).text();
+        return Number(text.match(new RegExp(`^${name}_count (\\d+)$`, "m"))?.[1] ?? 0);
+      };
+      assert.ok(await counts(one.url, "duet_commit_batch_updates") >= 10, "commits counted");
+      assert.ok(await counts(two.url, "duet_bus_lag_seconds") >= 10, "bus lag measured");
+
       // Cursors and names cross too.
       alice.provider.awareness.setLocalStateField("user", { name: "Alice", color: "#3366ff" });
       await waitFor(

@@ -36,8 +36,20 @@ export interface StatusFacts {
   everConnected: boolean;
   /** `navigator.onLine` */
   online: boolean;
-  /** The server ended the session for good (4400–4499), with its close code and reason. */
+  /** The server ended the session for good (see {@linkcode isFinalClose}), with its close code and reason. */
   closed: { code: number; reason: string } | null;
+  /** The server's reason for the last close it takes back (e.g. "Connection too slow"). */
+  dropped?: string | null;
+}
+
+/**
+ * Whether a close code ends the session for good, so the page stops
+ * reconnecting and shows the server's reason: 4400–4499 (the room is gone,
+ * full or at its size limit), and 1009 (a change too large to send would only
+ * be refused again).
+ */
+export function isFinalClose(code: number): boolean {
+  return (code >= 4400 && code <= 4499) || code === 1009;
 }
 
 /** Turns connection facts into the status pill's phase and text. */
@@ -52,7 +64,8 @@ export function describeStatus(facts: StatusFacts): ConnectionStatus {
   if (!facts.online) return { phase: "offline", text: "Offline" };
   if (facts.connected) return { phase: "connected", text: "Connected" };
   if (facts.everConnected) {
-    return { phase: "reconnecting", text: "Reconnecting…" };
+    const why = facts.dropped?.trim();
+    return { phase: "reconnecting", text: why ? `Reconnecting… (${why})` : "Reconnecting…" };
   }
   return INITIAL_STATUS;
 }

@@ -1,5 +1,10 @@
 import assert from "node:assert/strict";
-import { describeStatus, INITIAL_STATUS, ROOM_GONE_CLOSE_CODE } from "./connection_status.ts";
+import {
+  describeStatus,
+  INITIAL_STATUS,
+  isFinalClose,
+  ROOM_GONE_CLOSE_CODE,
+} from "./connection_status.ts";
 
 const facts = { connected: false, everConnected: false, online: true, closed: null };
 
@@ -42,5 +47,35 @@ Deno.test("describeStatus – other 44xx closes show the server's reason", () =>
   assert.equal(
     describeStatus({ ...facts, closed: { code: 4400, reason: " " } }).text,
     "Disconnected by the server (code 4400)",
+  );
+});
+
+Deno.test("describeStatus – shows why each limit ended the session", () => {
+  for (
+    const [code, reason] of [
+      [4413, "This room has reached its size limit (2 MiB): your last change was not saved."],
+      [4429, "Room is full (32 people)"],
+      [1009, "This change is too large to send (over 1 MiB). Reload the page to go on."],
+    ] as const
+  ) {
+    assert.equal(isFinalClose(code), true, String(code));
+    assert.deepEqual(describeStatus({ ...facts, everConnected: true, closed: { code, reason } }), {
+      phase: "closed",
+      text: reason,
+    });
+  }
+});
+
+Deno.test("describeStatus – says why while reconnecting after a close it takes back", () => {
+  for (const code of [1000, 1006, 1007, 1008, 1011, 1012, 4500]) {
+    assert.equal(isFinalClose(code), false, String(code));
+  }
+  assert.equal(
+    describeStatus({ ...facts, everConnected: true, dropped: "Connection too slow" }).text,
+    "Reconnecting… (Connection too slow)",
+  );
+  assert.equal(
+    describeStatus({ ...facts, everConnected: true, dropped: "" }).text,
+    "Reconnecting…",
   );
 });

@@ -12,6 +12,7 @@ import {
   type ConnectionStatus,
   describeStatus,
   INITIAL_STATUS,
+  isFinalClose,
   type StatusFacts,
 } from "./connection_status.ts";
 
@@ -68,8 +69,12 @@ export class RoomConnection {
       options.serverUrl,
       roomId,
       this.doc,
-      // `saved`: ask the server for receipts of this client's own edits.
-      { connect: false, params: { saved: String(this.doc.clientID) } },
+      {
+        connect: false,
+        // `saved`: ask the server for receipts of this client's own edits.
+        params: { saved: String(this.doc.clientID) },
+        shouldReconnect: (event) => !isFinalClose(event.code),
+      },
     );
     // Duet's message type 100: [status, clock]. Status 0: our edits up to
     // `clock` are in the database; 1: the server cannot write right now.
@@ -118,7 +123,10 @@ export class RoomConnection {
 
   #onProviderStatus = (event: { status: string }): void => {
     this.#facts.connected = event.status === "connected";
-    if (this.#facts.connected) this.#facts.everConnected = true;
+    if (this.#facts.connected) {
+      this.#facts.everConnected = true;
+      this.#facts.dropped = null;
+    }
     this.#save.connected = this.#facts.connected;
     this.#publish();
     this.#publishSave();
@@ -146,10 +154,16 @@ export class RoomConnection {
 
   #onConnectionClose = (event: CloseEvent | null): void => {
     // `null` means we closed the socket ourselves.
-    if (event === null || event.code < 4400 || event.code > 4499) return;
+    if (event === null) return;
+    if (!isFinalClose(event.code)) {
+      // Say why while reconnecting (too slow, too many messages, restarting…).
+      this.#facts.dropped = event.reason;
+      this.#publish();
+      return;
+    }
     this.#facts.closed = { code: event.code, reason: event.reason };
     this.#publish();
-    // The provider already stops retrying for 44xx; disconnecting also tells
+    // The provider already stops retrying for these; disconnecting also tells
     // other tabs (over BroadcastChannel) that we left. It runs after the
     // provider has finished handling this close, which it is in the middle of.
     queueMicrotask(() => this.provider.disconnect());

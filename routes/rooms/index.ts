@@ -1,8 +1,13 @@
 import { z } from "zod";
-import { type Handlers, publicOrigin } from "../../lib/app.ts";
+import { clientAddress, type Handlers, publicOrigin } from "../../lib/app.ts";
 import { HttpError } from "../../lib/errors.ts";
-import { MAX_JSON_BODY_BYTES } from "../../lib/limits.ts";
-import { CreateRoomRequestSchema, parseJsonRequest, readBodyText } from "../../lib/requests.ts";
+import { jsonBodyLimit } from "../../lib/limits.ts";
+import {
+  CreateRoomRequestSchema,
+  parseJsonRequest,
+  readBodyText,
+  requestSchemas,
+} from "../../lib/requests.ts";
 import { createRoom, roomUrl } from "../../lib/rooms.ts";
 
 const FormSchema = z.object({
@@ -13,6 +18,15 @@ export const handler: Handlers = {
   // A JSON body (or none) answers 201 with the room; the home page's form
   // answers 303 to the room page, so it works without JavaScript.
   async POST(c) {
+    const { limits } = c.var.services.config;
+    const wait = c.var.services.rateLimits.roomCreation.take(clientAddress(c));
+    if (wait > 0) {
+      throw new HttpError(
+        429,
+        `Too many new rooms from your address (${limits.roomsPerMinute} a minute): try again in ${wait} s`,
+        { reason: "room_creation_rate", retryAfterSeconds: wait },
+      );
+    }
     const type = c.req.header("content-type")?.split(";")[0].trim().toLowerCase() ?? "";
     const isForm = type === "application/x-www-form-urlencoded" || type === "multipart/form-data";
     if (isForm) {
@@ -25,8 +39,9 @@ export const handler: Handlers = {
     if (type !== "" && type !== "application/json") {
       throw new HttpError(415, `Send JSON (application/json), not ${type}`);
     }
-    const text = await readBodyText(c.req.raw, MAX_JSON_BODY_BYTES);
-    const request = text.trim() === "" ? {} : parseJsonRequest(CreateRoomRequestSchema, text);
+    const text = await readBodyText(c.req.raw, jsonBodyLimit(limits.maxDocumentBytes));
+    const schema = requestSchemas(limits.maxDocumentBytes).createRoom;
+    const request = text.trim() === "" ? {} : parseJsonRequest(schema, text);
     const room = await createRoom(c.var.services.rooms, request);
     const url = roomUrl(publicOrigin(c), room.roomId);
     c.header("location", url);

@@ -1,6 +1,7 @@
 import { z } from "zod";
-import type { Handlers } from "../../lib/app.ts";
+import { clientAddress, type Handlers } from "../../lib/app.ts";
 import { HttpError } from "../../lib/errors.ts";
+import { isAllowedOrigin } from "../../lib/origin_policy.ts";
 import { isRoomId } from "../../lib/room_id.ts";
 
 // `?saved=<clientID>`: the page wants save receipts for that Yjs client's edits.
@@ -15,14 +16,43 @@ export const handler: Handlers = {
       throw new HttpError(400, "This address takes WebSocket connections only");
     }
     const roomId = c.req.param("roomId") ?? "";
-    const { rooms, registry, hub } = c.var.services;
+    const { rooms, registry, hub, config } = c.var.services;
+    // Only other web pages are refused: browsers always send Origin, scripts
+    // need not, and the room id is the key anyway.
+    const origin = c.req.header("origin");
+    if (
+      !isAllowedOrigin(origin, {
+        requestUrl: c.req.url,
+        publicUrl: config.publicUrl,
+        allowedOrigins: config.allowedOrigins,
+      })
+    ) {
+      throw new HttpError(403, `Pages from ${origin} may not open this room`, {
+        reason: "origin_refused",
+      });
+    }
     const exists = isRoomId(roomId) &&
       (registry.get(roomId) !== undefined || await rooms.exists(roomId));
     if (!exists) throw new HttpError(404, "Room not found");
+    // Counted and accepted with no await in between, so the limit holds.
+    const address = clientAddress(c);
+    const { maxConnectionsPerAddress, idleTimeoutSeconds } = config.limits;
+    if (hub.connectionsFrom(address) >= maxConnectionsPerAddress) {
+      throw new HttpError(
+        429,
+        `Too many connections from your address (${maxConnectionsPerAddress}): close some Duet tabs`,
+        { reason: "too_many_connections", retryAfterSeconds: 10 },
+      );
+    }
     // Deno pings idle sockets and closes those that stop answering.
-    const { socket, response } = Deno.upgradeWebSocket(c.req.raw, { idleTimeout: 60 });
+    const { socket, response } = Deno.upgradeWebSocket(c.req.raw, {
+      idleTimeout: idleTimeoutSeconds,
+    });
     const query = QuerySchema.safeParse(c.req.query());
-    hub.accept(roomId, socket, { savedClientId: query.success ? query.data.saved : undefined });
+    hub.accept(roomId, socket, {
+      savedClientId: query.success ? query.data.saved : undefined,
+      address,
+    });
     return response;
   },
 };

@@ -1,0 +1,175 @@
+/**
+ * Decodes and checks presence (Yjs awareness) updates from clients before
+ * the room applies and relays them. Presence is untrusted: each state is
+ * size-capped and validated, unknown fields are dropped, and only the
+ * entries the caller accepts (a connection's own identity) are even parsed.
+ *
+ * @module
+ */
+import * as decoding from "lib0/decoding";
+import * as encoding from "lib0/encoding";
+import { z } from "zod";
+import { CloseCode, ProtocolError } from "./sync_protocol.ts";
+
+/** Longest display name accepted, in characters (code points). */
+export const MAX_PRESENCE_NAME_LENGTH = 64;
+/** Largest `cursor` field accepted, in bytes of JSON. */
+export const MAX_CURSOR_BYTES = 1024;
+
+const COLOR = /^#[0-9a-fA-F]{6}$/;
+const COLOR_WITH_ALPHA = /^#[0-9a-fA-F]{6}([0-9a-fA-F]{2})?$/;
+
+const UserSchema = z.object({
+  name: z.string({ error: "user.name must be a string" }).refine(
+    (name) => [...name].length <= MAX_PRESENCE_NAME_LENGTH,
+    `user.name must be at most ${MAX_PRESENCE_NAME_LENGTH} characters`,
+  ),
+  color: z.string().regex(COLOR, "user.color must be #rrggbb"),
+  colorLight: z.string().regex(COLOR_WITH_ALPHA, "user.colorLight must be #rrggbb or #rrggbbaa")
+    .optional(),
+});
+
+const IdSchema = z.object({ client: z.int().nonnegative(), clock: z.int().nonnegative() });
+
+/** A `Y.RelativePosition` as JSON (y-codemirror.next keeps cursors this way). */
+const RelativePositionSchema = z.object({
+  type: IdSchema.nullable().optional(),
+  tname: z.string().max(256).nullable().optional(),
+  item: IdSchema.nullable().optional(),
+  assoc: z.int().optional(),
+});
+
+const CursorSchema = z.object({
+  anchor: RelativePositionSchema,
+  head: RelativePositionSchema,
+}).nullable().refine(
+  (cursor) => JSON.stringify(cursor).length <= MAX_CURSOR_BYTES,
+  `cursor must be at most ${MAX_CURSOR_BYTES} bytes`,
+);
+
+/**
+ * One person's presence as Duet relays it: who they are (`user`, read by the
+ * presence list and y-codemirror.next) and where their cursor is. Other
+ * fields are dropped.
+ */
+export const PresenceStateSchema = z.object({
+  user: UserSchema.optional(),
+  cursor: CursorSchema.optional(),
+});
+
+/** A validated presence state. */
+export type PresenceState = z.infer<typeof PresenceStateSchema>;
+
+/** One entry of an awareness update; `state` `null` means the person left. */
+export interface PresenceEntry {
+  clientId: number;
+  clock: number;
+  state: PresenceState | null;
+}
+
+/** Options for {@linkcode decodePresenceUpdate}. */
+export interface DecodePresenceOptions {
+  /**
+   * Whether the sender may speak for `clientId`; entries it may not are
+   * skipped without being parsed. `removal` tells whether the entry says
+   * the person left.
+   */
+  accepts: (clientId: number, removal: boolean) => boolean;
+  /** Largest state, in bytes of JSON. */
+  maxStateBytes: number;
+}
+
+/** What {@linkcode decodePresenceUpdate} found. */
+export interface DecodedPresence {
+  /** The accepted entries, validated and stripped of unknown fields. */
+  entries: PresenceEntry[];
+  /** How many entries were skipped. */
+  skipped: number;
+}
+
+const NULL_STATE = new TextEncoder().encode("null");
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+
+/**
+ * Decodes an awareness update (the body of a y-websocket awareness message).
+ *
+ * @throws {ProtocolError} 1007 when it is malformed, 1008 when an accepted
+ * state is too large or invalid.
+ */
+export function decodePresenceUpdate(
+  update: Uint8Array,
+  options: DecodePresenceOptions,
+): DecodedPresence {
+  const raw: { clientId: number; clock: number; json: Uint8Array }[] = [];
+  try {
+    const decoder = decoding.createDecoder(update);
+    const count = decoding.readVarUint(decoder);
+    // Each entry takes at least three bytes: a count past that is a lie.
+    if (count * 3 > update.length) {
+      throw new ProtocolError("Awareness update claims too many states");
+    }
+    for (let i = 0; i < count; i++) {
+      const clientId = decoding.readVarUint(decoder);
+      const clock = decoding.readVarUint(decoder);
+      const json = decoding.readVarUint8Array(decoder);
+      raw.push({ clientId, clock, json });
+    }
+    if (decoding.hasContent(decoder)) {
+      throw new ProtocolError("Trailing bytes after an awareness update");
+    }
+  } catch (error) {
+    if (error instanceof ProtocolError) throw error;
+    throw new ProtocolError(`Malformed awareness update: ${String(error)}`);
+  }
+
+  const entries: PresenceEntry[] = [];
+  for (const { clientId, clock, json } of raw) {
+    const removal = equalBytes(json, NULL_STATE);
+    if (!options.accepts(clientId, removal)) continue;
+    if (removal) {
+      entries.push({ clientId, clock, state: null });
+      continue;
+    }
+    if (json.length > options.maxStateBytes) {
+      throw new ProtocolError(
+        `Presence must be at most ${options.maxStateBytes} bytes`,
+        CloseCode.policyViolation,
+        { reason: "presence_refused" },
+      );
+    }
+    let value: unknown;
+    try {
+      value = JSON.parse(utf8.decode(json));
+    } catch {
+      throw new ProtocolError("Presence is not valid JSON");
+    }
+    const parsed = PresenceStateSchema.safeParse(value);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      const message = issue.path.length && !issue.message.includes(".")
+        ? `${issue.path.join(".")}: ${issue.message}`
+        : issue.message;
+      throw new ProtocolError(`Presence refused: ${message}`, CloseCode.policyViolation, {
+        reason: "presence_refused",
+      });
+    }
+    entries.push({ clientId, clock, state: parsed.data });
+  }
+  return { entries, skipped: raw.length - entries.length };
+}
+
+/** Encodes entries as an awareness update, as y-protocols does. */
+export function encodePresenceUpdate(entries: readonly PresenceEntry[]): Uint8Array {
+  const encoder = encoding.createEncoder();
+  encoding.writeVarUint(encoder, entries.length);
+  for (const entry of entries) {
+    encoding.writeVarUint(encoder, entry.clientId);
+    encoding.writeVarUint(encoder, entry.clock);
+    encoding.writeVarString(encoder, JSON.stringify(entry.state));
+  }
+  return encoding.toUint8Array(encoder);
+}
+
+function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((byte, i) => byte === b[i]);
+}

@@ -1,0 +1,152 @@
+import assert from "node:assert/strict";
+import * as encoding from "lib0/encoding";
+import * as awarenessProtocol from "y-protocols/awareness";
+import * as Y from "yjs";
+import {
+  type DecodePresenceOptions,
+  decodePresenceUpdate,
+  encodePresenceUpdate,
+} from "./awareness_guard.ts";
+import { ProtocolError } from "./sync_protocol.ts";
+
+/** An awareness update as y-protocols encodes it, for raw JSON states. */
+function rawUpdate(...entries: [clientId: number, clock: number, json: string][]): Uint8Array {
+  const encoder = encoding.createEncoder();
+  encoding.writeVarUint(encoder, entries.length);
+  for (const [clientId, clock, json] of entries) {
+    encoding.writeVarUint(encoder, clientId);
+    encoding.writeVarUint(encoder, clock);
+    encoding.writeVarString(encoder, json);
+  }
+  return encoding.toUint8Array(encoder);
+}
+
+const acceptAll: DecodePresenceOptions = { accepts: () => true, maxStateBytes: 8192 };
+
+function refusal(run: () => unknown): ProtocolError {
+  try {
+    run();
+  } catch (error) {
+    assert.ok(error instanceof ProtocolError, String(error));
+    return error;
+  }
+  assert.fail("expected a ProtocolError");
+}
+
+Deno.test("decodePresenceUpdate – reads what the editor sends", () => {
+  const doc = new Y.Doc();
+  const awareness = new awarenessProtocol.Awareness(doc);
+  const anchor = Y.createRelativePositionFromTypeIndex(doc.getText("code"), 0);
+  awareness.setLocalState({
+    user: { name: "Brave Badger", color: "#2f74d0", colorLight: "#2f74d033" },
+    cursor: { anchor, head: anchor },
+  });
+  const update = awarenessProtocol.encodeAwarenessUpdate(awareness, [doc.clientID]);
+  const { entries, skipped } = decodePresenceUpdate(update, acceptAll);
+  assert.equal(skipped, 0);
+  assert.equal(entries.length, 1);
+  assert.equal(entries[0].clientId, doc.clientID);
+  assert.deepEqual(entries[0].state?.user, {
+    name: "Brave Badger",
+    color: "#2f74d0",
+    colorLight: "#2f74d033",
+  });
+  assert.deepEqual(entries[0].state?.cursor, JSON.parse(JSON.stringify({ anchor, head: anchor })));
+  awareness.destroy();
+  doc.destroy();
+});
+
+Deno.test("decodePresenceUpdate – drops unknown fields and re-encodes what y-protocols reads", () => {
+  const update = rawUpdate([7, 3, '{"user":{"name":"Al","color":"#aabbcc","avatar":"x"},"x":1}']);
+  const { entries } = decodePresenceUpdate(update, acceptAll);
+  assert.deepEqual(entries, [{
+    clientId: 7,
+    clock: 3,
+    state: { user: { name: "Al", color: "#aabbcc" } },
+  }]);
+  const doc = new Y.Doc();
+  const awareness = new awarenessProtocol.Awareness(doc);
+  awarenessProtocol.applyAwarenessUpdate(awareness, encodePresenceUpdate(entries), "test");
+  assert.deepEqual(awareness.getStates().get(7), { user: { name: "Al", color: "#aabbcc" } });
+  awareness.destroy();
+  doc.destroy();
+});
+
+Deno.test("decodePresenceUpdate – skips entries the sender may not speak for, unparsed", () => {
+  const seen: [number, boolean][] = [];
+  const update = rawUpdate([1, 1, "{not json"], [2, 1, "null"], [3, 5, "{}"]);
+  const { entries, skipped } = decodePresenceUpdate(update, {
+    accepts: (clientId, removal) => {
+      seen.push([clientId, removal]);
+      return clientId === 3;
+    },
+    maxStateBytes: 8192,
+  });
+  assert.deepEqual(seen, [[1, false], [2, true], [3, false]]);
+  assert.deepEqual(entries, [{ clientId: 3, clock: 5, state: {} }]);
+  assert.equal(skipped, 2);
+});
+
+Deno.test("decodePresenceUpdate – a removal is a null state", () => {
+  const { entries } = decodePresenceUpdate(rawUpdate([4, 9, "null"]), acceptAll);
+  assert.deepEqual(entries, [{ clientId: 4, clock: 9, state: null }]);
+});
+
+Deno.test("decodePresenceUpdate – refuses bad colours, long names and odd shapes with 1008", () => {
+  const cases: [string, RegExp][] = [
+    ['{"user":{"name":"A","color":"red"}}', /user\.color must be #rrggbb/],
+    ['{"user":{"name":"A","color":"#aabbcc;background:url(x)"}}', /user\.color/],
+    ['{"user":{"name":"A","color":"#aabbcc","colorLight":"#aabbcc3"}}', /colorLight/],
+    [`{"user":{"name":"${"n".repeat(65)}","color":"#aabbcc"}}`, /at most 64 characters/],
+    ['{"user":{"name":5,"color":"#aabbcc"}}', /user\.name/],
+    ['{"user":"Alice"}', /user/],
+    ['{"cursor":{"anchor":1,"head":2}}', /cursor/],
+    [
+      `{"cursor":{"anchor":{"tname":"${"t".repeat(300)}"},"head":{"tname":"${
+        "t".repeat(300)
+      }"}},"x":0}`,
+      /./,
+    ],
+    ["[1,2]", /./],
+    ['"text"', /./],
+  ];
+  for (const [json, message] of cases) {
+    const error = refusal(() => decodePresenceUpdate(rawUpdate([1, 1, json]), acceptAll));
+    assert.equal(error.closeCode, 1008, json);
+    assert.equal(error.reason, "presence_refused");
+    assert.match(error.message, message, json);
+  }
+  const emoji = "😀".repeat(64);
+  const ok = decodePresenceUpdate(
+    rawUpdate([1, 1, JSON.stringify({ user: { name: emoji, color: "#aabbcc" } })]),
+    acceptAll,
+  );
+  assert.equal(ok.entries[0].state?.user?.name, emoji, "64 characters, however many code units");
+});
+
+Deno.test("decodePresenceUpdate – caps the size of a state", () => {
+  const json = JSON.stringify({ user: { name: "A", color: "#aabbcc" }, pad: "x".repeat(9000) });
+  const error = refusal(() => decodePresenceUpdate(rawUpdate([1, 1, json]), acceptAll));
+  assert.equal(error.closeCode, 1008);
+  assert.match(error.message, /at most 8192 bytes/);
+  assert.doesNotThrow(() =>
+    decodePresenceUpdate(rawUpdate([1, 1, json]), { accepts: () => false, maxStateBytes: 8192 })
+  );
+});
+
+Deno.test("decodePresenceUpdate – malformed updates are 1007", () => {
+  const valid = rawUpdate([1, 1, "{}"]);
+  const bad = [
+    new Uint8Array(),
+    Uint8Array.of(200),
+    Uint8Array.of(255, 255, 255, 255, 15),
+    valid.subarray(0, valid.length - 1),
+    Uint8Array.of(...valid, 0),
+    rawUpdate([1, 1, "{nope"]),
+    Uint8Array.of(1, 1, 1, 2, 0xff, 0xfe),
+  ];
+  for (const update of bad) {
+    const error = refusal(() => decodePresenceUpdate(update, acceptAll));
+    assert.equal(error.closeCode, 1007, String(update));
+  }
+});

@@ -1,0 +1,375 @@
+/**
+ * Hostile input for the live-sync handler: random bytes, mutations of real
+ * sync and presence frames, wrong lengths, unknown types, trailing garbage
+ * and hand-made attacks on Yjs. Most frames go straight to `Room.receive`
+ * (fast); a few hundred go over real sockets to a running server.
+ *
+ * Set `DUET_TEST_SEED` to replay a run (the seed is printed on failure) and
+ * `DUET_FUZZ_FRAMES` to throw more frames in process.
+ */
+import assert from "node:assert/strict";
+import * as encoding from "lib0/encoding";
+import * as awarenessProtocol from "y-protocols/awareness";
+import * as Y from "yjs";
+import { type Participant, Room } from "../lib/room.ts";
+import { initialDocumentState } from "../lib/room_document.ts";
+import { encodeSyncStep1, encodeUpdate, ProtocolError } from "../lib/sync_protocol.ts";
+import { seededRandom, testSeed } from "./_random.ts";
+import { startTestServer } from "./_server.ts";
+import { type Client, connect } from "./_socket_client.ts";
+import { waitFor } from "./_wait.ts";
+import { YjsPeer } from "./_yjs_peer.ts";
+
+/** `DUET_FUZZ_FRAMES` runs longer (or shorter) in process. */
+const IN_PROCESS_FRAMES = Number(Deno.env.get("DUET_FUZZ_FRAMES") ?? 12_000);
+const SOCKET_FRAMES = 400;
+const INITIAL_CODE = "function add(a, b) {\n  return a + b;\n}\n";
+
+/** Frames a well-behaved client could send; none touches the code. */
+function validFrames(): Uint8Array[] {
+  const frames: Uint8Array[] = [];
+  // Another client's changes to the settings map: edits the code never sees.
+  const doc = new Y.Doc();
+  const settings = doc.getMap("settings");
+  doc.on("update", (update: Uint8Array) => frames.push(encodeUpdate(update)));
+  for (let i = 0; i < 12; i++) {
+    settings.set(
+      `key${i}`,
+      [
+        "text",
+        i,
+        -i * 1.5,
+        null,
+        true,
+        { nested: ["a", { deep: i }] },
+        2 ** 40,
+      ][i % 7],
+    );
+    if (i % 4 === 3) settings.delete(`key${i - 1}`);
+  }
+  const step2 = encoding.createEncoder();
+  encoding.writeVarUint(step2, 0);
+  encoding.writeVarUint(step2, 1);
+  encoding.writeVarUint8Array(step2, Y.encodeStateAsUpdate(doc));
+  frames.push(encoding.toUint8Array(step2));
+  frames.push(encodeSyncStep1(doc), encodeSyncStep1(new Y.Doc()));
+  // Presence, as the editor sends it: name, colours and a cursor; and leaving.
+  const awareness = new awarenessProtocol.Awareness(doc);
+  const anchor = Y.createRelativePositionFromTypeIndex(doc.getText("code"), 0);
+  for (
+    const state of [
+      { user: { name: "Brave Badger", color: "#2f74d0", colorLight: "#2f74d033" } },
+      {
+        user: { name: "Brave Badger", color: "#2f74d0", colorLight: "#2f74d033" },
+        cursor: { anchor, head: anchor },
+      },
+      null,
+    ]
+  ) {
+    awareness.setLocalState(state);
+    const encoder = encoding.createEncoder();
+    encoding.writeVarUint(encoder, 1);
+    encoding.writeVarUint8Array(
+      encoder,
+      awarenessProtocol.encodeAwarenessUpdate(awareness, [doc.clientID]),
+    );
+    frames.push(encoding.toUint8Array(encoder));
+  }
+  frames.push(Uint8Array.of(3), Uint8Array.of(1, 1, 0));
+  awareness.destroy();
+  doc.destroy();
+  return frames;
+}
+
+function encode(write: (encoder: encoding.Encoder) => void): Uint8Array {
+  const encoder = encoding.createEncoder();
+  write(encoder);
+  return encoding.toUint8Array(encoder);
+}
+
+/** A sync message carrying `update` as a Yjs update. */
+function updateFrame(update: Uint8Array): Uint8Array {
+  return encode((e) => {
+    encoding.writeVarUint(e, 0);
+    encoding.writeVarUint(e, 2);
+    encoding.writeVarUint8Array(e, update);
+  });
+}
+
+/** Hand-made attacks on the decoders. */
+function hostileFrames(): Uint8Array[] {
+  const structs = (count: number) =>
+    encode((e) => {
+      encoding.writeVarUint(e, 1);
+      encoding.writeVarUint(e, count);
+      encoding.writeVarUint(e, 7);
+      encoding.writeVarUint(e, 0);
+    });
+  const item = (info: number, content: (e: encoding.Encoder) => void, root = "code") =>
+    encode((e) => {
+      encoding.writeVarUint(e, 1);
+      encoding.writeVarUint(e, 1);
+      encoding.writeVarUint(e, 4242);
+      encoding.writeVarUint(e, 0);
+      encoding.writeUint8(e, info);
+      encoding.writeVarUint(e, 1);
+      encoding.writeVarString(e, root);
+      content(e);
+      encoding.writeVarUint(e, 0);
+    });
+  const subdoc = new Y.Doc();
+  subdoc.getMap("settings").set("sub", new Y.Doc());
+  const awarenessMany = encode((e) => {
+    encoding.writeVarUint(e, 1);
+    encoding.writeVarUint8Array(
+      e,
+      encode((inner) => {
+        encoding.writeVarUint(inner, 2_000);
+        for (let i = 0; i < 2_000; i++) {
+          encoding.writeVarUint(inner, 10_000 + i);
+          encoding.writeVarUint(inner, 1);
+          encoding.writeVarString(inner, '{"user":{"name":"x","color":"#000000"}}');
+        }
+      }),
+    );
+  });
+  return [
+    updateFrame(structs(30_000_000)),
+    updateFrame(structs(2 ** 32 - 1)),
+    updateFrame(encode((e) => encoding.writeVarUint(e, Number.MAX_SAFE_INTEGER))),
+    updateFrame(Y.encodeStateAsUpdate(subdoc)),
+    updateFrame(item(8, (e) => {
+      encoding.writeVarUint(e, 1);
+      for (let i = 0; i < 50_000; i++) {
+        encoding.writeUint8(e, 117);
+        encoding.writeVarUint(e, 1);
+      }
+      encoding.writeUint8(e, 126);
+    }, "settings")),
+    updateFrame(item(4 | 128, (e) => {
+      encoding.writeVarUint(e, 4242);
+      encoding.writeVarUint(e, 99);
+      encoding.writeVarString(e, "x");
+    })),
+    updateFrame(item(4, (e) => encoding.writeVarString(e, "junk"), "elsewhere")),
+    updateFrame(item(8, (e) => encoding.writeVarUint(e, 2 ** 31), "settings")),
+    updateFrame(Uint8Array.of(0, 1, 5, 1, 3, 0)),
+    Uint8Array.of(0, 2, 0xff, 0xff, 0xff, 0xff, 0x0f),
+    Uint8Array.of(1, 0xff, 0xff, 0xff, 0xff, 0x0f, 1),
+    Uint8Array.of(0, 0, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f),
+    awarenessMany,
+    Uint8Array.of(2, 0),
+    Uint8Array.of(0x80, 0x80, 0x80, 0x01),
+    new Uint8Array(0),
+  ];
+}
+
+/** Writes `value` as a lib0 varuint. */
+function varUint(value: number): number[] {
+  const bytes: number[] = [];
+  while (value > 127) {
+    bytes.push((value % 128) | 128);
+    value = Math.floor(value / 128);
+  }
+  bytes.push(value);
+  return bytes;
+}
+
+/** One frame to throw at the server. */
+function nextFrame(next: () => number, valid: Uint8Array[], hostile: Uint8Array[]): Uint8Array {
+  const pick = <T>(items: T[]) => items[Math.floor(next() * items.length)];
+  const byte = () => Math.floor(next() * 256);
+  const roll = next();
+  if (roll < 0.1) {
+    // Random bytes, often behind a known message type to get past the first check.
+    const bytes = Array.from({ length: Math.floor(next() * 64) }, byte);
+    if (next() < 0.6) bytes.unshift(pick([0, 0, 1, 3]));
+    if (bytes[0] === 0 && next() < 0.7) bytes.splice(1, 0, pick([0, 1, 2]));
+    return Uint8Array.from(bytes);
+  }
+  if (roll < 0.15) return Uint8Array.from(Array.from({ length: Math.floor(next() * 3) }, byte));
+  if (roll < 0.25) return pick(valid).slice();
+  if (roll < 0.32) return pick(hostile);
+  if (roll < 0.37) {
+    // Unknown message types, some written in several bytes.
+    return Uint8Array.from([
+      ...varUint(pick([2, 4, 5, 99, 101, 127, 128, 300, 2 ** 31])),
+      ...Array.from({ length: 4 }, byte),
+    ]);
+  }
+  const frame = pick(valid);
+  if (roll < 0.47) {
+    // A wrong length in front of the body: shorter, longer or absurd.
+    const bodyAt = frame[0] === 0 ? 2 : 1;
+    let length = 0;
+    let at = bodyAt;
+    for (let shift = 1; frame[at] >= 128; at++, shift *= 128) length += (frame[at] & 127) * shift;
+    const body = frame.subarray(at + 1);
+    const claimed = pick([
+      0,
+      1,
+      body.length - 1,
+      body.length + 1,
+      body.length * 2,
+      2 ** 31,
+      2 ** 50,
+    ]);
+    return Uint8Array.from([
+      ...frame.subarray(0, bodyAt),
+      ...varUint(Math.max(0, claimed)),
+      ...body,
+    ]);
+  }
+  // Mutations of a real frame.
+  let bytes = Array.from(frame);
+  for (let m = 1 + Math.floor(next() * 4); m > 0; m--) {
+    const at = Math.floor(next() * (bytes.length + 1));
+    const kind = next();
+    if (kind < 0.3 && bytes.length) bytes[at % bytes.length] = byte();
+    else if (kind < 0.45 && bytes.length) bytes[at % bytes.length] ^= 1 << Math.floor(next() * 8);
+    else if (kind < 0.6) bytes.splice(at, 0, byte());
+    else if (kind < 0.7) bytes.splice(at, 1);
+    else if (kind < 0.8) bytes = bytes.slice(0, at);
+    else if (kind < 0.88) bytes.splice(at, 1, 0xff, 0xff, 0xff, 0xff, 0x0f);
+    else if (kind < 0.94) bytes.push(...Array.from({ length: 1 + Math.floor(next() * 8) }, byte));
+    else bytes.splice(at, 0, ...bytes.slice(at, at + 1 + Math.floor(next() * 16)));
+  }
+  return Uint8Array.from(bytes);
+}
+
+Deno.test(`Fuzz – ${IN_PROCESS_FRAMES} hostile frames at Room.receive leave the room, its text and its people intact`, () => {
+  const seed = testSeed();
+  const next = seededRandom(seed);
+  const where = (i: number) => `(seed ${seed}, frame ${i}; replay with DUET_TEST_SEED=${seed})`;
+  const room = new Room("fuzz", {
+    state: initialDocumentState(INITIAL_CODE, "javascript"),
+    language: "javascript",
+  });
+  const alice = new YjsPeer();
+  const bob = new YjsPeer();
+  for (const peer of [alice, bob]) {
+    room.join(peer);
+    room.receive(peer, peer.step1());
+  }
+  room.receive(alice, alice.presence({ user: { name: "Alice", color: "#aa3355" } }));
+  const valid = validFrames();
+  const hostile = hostileFrames();
+  const limits = { maxDocumentBytes: 64 * 1024, maxPresenceBytes: 8 * 1024 };
+  // The attacker is a bare participant: what it is sent does not matter.
+  const attacker = (): Participant => ({ send() {} });
+  let mallory = attacker();
+  room.join(mallory);
+  const closes = new Map<number, number>();
+  let accepted = 0;
+  let slowest = 0;
+  try {
+    for (let i = 0; i < IN_PROCESS_FRAMES; i++) {
+      const frame = nextFrame(next, valid, hostile);
+      const started = performance.now();
+      try {
+        room.receive(mallory, frame, limits);
+        accepted++;
+      } catch (error) {
+        if (!(error instanceof ProtocolError)) {
+          assert.fail(`${error} ${where(i)}: ${frame.subarray(0, 64)}`);
+        }
+        closes.set(error.closeCode, (closes.get(error.closeCode) ?? 0) + 1);
+        assert.equal(room.code, INITIAL_CODE, `a refused frame changed the code ${where(i)}`);
+        // As the hub would: that connection is closed, and the attacker comes back.
+        room.leave(mallory);
+        mallory = attacker();
+        room.join(mallory);
+      }
+      slowest = Math.max(slowest, performance.now() - started);
+    }
+    assert.equal(room.code, INITIAL_CODE, `the code is unchanged ${where(-1)}`);
+    assert.equal(alice.text, INITIAL_CODE);
+    assert.equal(bob.text, INITIAL_CODE);
+    assert.equal(room.size, 3);
+    assert.equal(
+      (bob.awareness.getStates().get(alice.doc.clientID) as { user: { name: string } }).user.name,
+      "Alice",
+      "Alice's presence is hers",
+    );
+    // Bounded, not instant: a busy machine and garbage collection add their share.
+    assert.ok(
+      slowest < 1_000,
+      `no frame holds the event loop (slowest ${slowest.toFixed(1)} ms) ${where(-1)}`,
+    );
+    // The room still works, and still saves.
+    room.receive(alice, alice.edit((text) => text.insert(0, "// ok\n")));
+    assert.equal(bob.text, `// ok\n${INITIAL_CODE}`);
+    const reloaded = new Y.Doc();
+    Y.applyUpdate(reloaded, room.encodeState());
+    assert.equal(reloaded.getText("code").toString(), `// ok\n${INITIAL_CODE}`);
+    console.log(
+      `fuzz (in process, seed ${seed}): ${IN_PROCESS_FRAMES} frames, ${accepted} accepted, ` +
+        `closes by code ${JSON.stringify(Object.fromEntries([...closes].sort()))}, ` +
+        `slowest ${slowest.toFixed(1)} ms; code unchanged, 2 peers in sync`,
+    );
+  } finally {
+    room.leave(mallory);
+    room.destroy();
+    alice.destroy();
+    bob.destroy();
+  }
+});
+
+Deno.test(`Fuzz – ${SOCKET_FRAMES} hostile frames over real sockets close only their own connection`, async () => {
+  const seed = testSeed();
+  const next = seededRandom(seed);
+  const server = await startTestServer({
+    // Input handling is under test here, not the rate and connection limits.
+    limits: { messagesPerSecond: 100_000, maxConnectionsPerAddress: 1_000 },
+  });
+  const response = await fetch(`${server.url}/rooms`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ code: INITIAL_CODE }),
+  });
+  const { roomId } = await response.json();
+  const alice = connect(server, roomId);
+  const bob = connect(server, roomId);
+  const attackers: Client[] = [];
+  const closes = new Map<number, number>();
+  const valid = validFrames();
+  const hostile = hostileFrames();
+  try {
+    await Promise.all([alice.joined, bob.joined]);
+    await waitFor(() => alice.peer.text === INITIAL_CODE && bob.peer.text === INITIAL_CODE, "sync");
+    let mallory: Client | undefined;
+    for (let i = 0; i < SOCKET_FRAMES; i++) {
+      if (!mallory || mallory.socket.readyState !== WebSocket.OPEN) {
+        mallory = connect(server, roomId);
+        attackers.push(mallory);
+        await mallory.joined;
+      }
+      const current = mallory;
+      current.socket.send(nextFrame(next, valid, hostile));
+      const closed = await Promise.race([
+        current.closed,
+        new Promise<undefined>((resolve) => setTimeout(resolve, 5)),
+      ]);
+      // 0: the server closed while this client was still writing its own sync
+      // replies, so the TCP connection was reset before the close frame arrived.
+      if (closed) closes.set(closed.code, (closes.get(closed.code) ?? 0) + 1);
+    }
+    const health = await fetch(`${server.url}/healthz`);
+    assert.equal(health.status, 200, `the server is alive (seed ${seed})`);
+    await health.body?.cancel();
+    const stored = await (await fetch(`${server.url}/rooms/${roomId}`)).json();
+    assert.equal(stored.code, INITIAL_CODE, `the code is unchanged (seed ${seed})`);
+    assert.equal(alice.socket.readyState, WebSocket.OPEN);
+    assert.equal(bob.socket.readyState, WebSocket.OPEN);
+    alice.socket.send(alice.peer.edit((text) => text.insert(0, "// still here\n")));
+    await waitFor(() => bob.peer.text === `// still here\n${INITIAL_CODE}`, "Alice's edit at Bob");
+    console.log(
+      `fuzz (sockets, seed ${seed}): ${SOCKET_FRAMES} frames over ${attackers.length} connections, ` +
+        `closes by code ${JSON.stringify(Object.fromEntries([...closes].sort()))}; ` +
+        `server alive, code unchanged, 2 peers connected and in sync`,
+    );
+  } finally {
+    for (const client of [alice, bob, ...attackers]) client.close();
+    await server.shutdown();
+  }
+});

@@ -1,0 +1,482 @@
+import assert from "node:assert/strict";
+import { createLogger, type Logger } from "../lib/logger.ts";
+import type { DuetServer } from "../main.ts";
+import { openRawSocket } from "./_raw_socket.ts";
+import { startTestServer } from "./_server.ts";
+import { type Client, connect } from "./_socket_client.ts";
+import { waitFor } from "./_wait.ts";
+
+/** Log lines as parsed JSON, to check that each rejection is logged once. */
+function capturingLogger(): { logger: Logger; lines: Record<string, unknown>[] } {
+  const lines: Record<string, unknown>[] = [];
+  const logger = createLogger({
+    format: "json",
+    level: "debug",
+    write: (line) => lines.push(JSON.parse(line)),
+  });
+  return { logger, lines };
+}
+
+async function createRoom(server: DuetServer, code = ""): Promise<string> {
+  const response = await fetch(`${server.url}/rooms`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ code }),
+  });
+  assert.equal(response.status, 201);
+  return (await response.json()).roomId;
+}
+
+async function roomCode(server: DuetServer, roomId: string): Promise<string> {
+  return (await (await fetch(`${server.url}/rooms/${roomId}`)).json()).code;
+}
+
+async function health(server: DuetServer): Promise<{ openRooms: number; connections: number }> {
+  return await (await fetch(`${server.url}/healthz`)).json();
+}
+
+/** `duet_rejections_total` for one reason, from `GET /metrics`. */
+async function rejections(server: DuetServer, reason: string): Promise<number> {
+  const text = await (await fetch(`${server.url}/metrics`)).text();
+  const match = text.match(
+    new RegExp(`^duet_rejections_total\\{reason="${reason}"\\} (\\d+)$`, "m"),
+  );
+  return match ? Number(match[1]) : 0;
+}
+
+function rejectedLines(lines: Record<string, unknown>[], reason: string) {
+  return lines.filter((line) =>
+    (line.event === "connection_rejected" || line.event === "request_rejected") &&
+    line.reason === reason
+  );
+}
+
+// ---------------------------------------------------------------------------
+// The live-sync socket, with small limits so that each is quick to reach.
+
+const SECRET = "SECRET-ROOM-CONTENT";
+const sockets = capturingLogger();
+const socketServer = await startTestServer({
+  logger: sockets.logger,
+  keepAliveMs: 1_000,
+  allowedOrigins: ["https://ide.example.org"],
+  limits: {
+    maxMessageBytes: 64 * 1024,
+    maxDocumentBytes: 8 * 1024,
+    maxPeoplePerRoom: 3,
+    maxConnectionsPerAddress: 8,
+    messagesPerSecond: 20,
+    idleTimeoutSeconds: 1,
+  },
+});
+
+async function allClosed(): Promise<void> {
+  await waitFor(async () => {
+    const { openRooms, connections } = await health(socketServer);
+    return openRooms === 0 && connections === 0;
+  }, "every connection and room to be gone");
+}
+
+Deno.test("Limits – a message over DUET_MAX_MESSAGE_BYTES closes its connection (1009), no other", async () => {
+  const roomId = await createRoom(socketServer, SECRET);
+  const alice = connect(socketServer, roomId);
+  const mallory = connect(socketServer, roomId);
+  try {
+    await Promise.all([alice.joined, mallory.joined]);
+    mallory.socket.send(new Uint8Array(64 * 1024 + 1));
+    const event = await mallory.closed;
+    assert.equal(event.code, 1009);
+    assert.match(event.reason, /too large to send \(over 64 KiB\)/);
+    alice.socket.send(alice.peer.edit((text) => text.insert(0, "still here ")));
+    await waitFor(
+      async () => (await roomCode(socketServer, roomId)).startsWith("still here"),
+      "the room to go on",
+    );
+    assert.equal(alice.socket.readyState, WebSocket.OPEN);
+    assert.equal(rejectedLines(sockets.lines, "message_too_large").length, 1, "logged once");
+    assert.equal(await rejections(socketServer, "message_too_large"), 1);
+  } finally {
+    alice.close();
+    mallory.close();
+  }
+});
+
+Deno.test("Limits – an update past DUET_MAX_DOCUMENT_BYTES is refused (4413) and not applied", async () => {
+  const roomId = await createRoom(socketServer, "x".repeat(8_000));
+  const alice = connect(socketServer, roomId);
+  const bob = connect(socketServer, roomId);
+  try {
+    await Promise.all([alice.joined, bob.joined]);
+    await waitFor(() => alice.peer.text.length === 8_000, "Alice to sync");
+    alice.socket.send(alice.peer.edit((text) => text.insert(0, "y".repeat(300))));
+    const event = await alice.closed;
+    assert.equal(event.code, 4413);
+    assert.match(event.reason, /^This room has reached its size limit \(8 KiB\)/);
+    assert.equal(await roomCode(socketServer, roomId), "x".repeat(8_000));
+    assert.equal(bob.peer.text, "x".repeat(8_000), "nothing reached the others");
+    assert.equal(bob.socket.readyState, WebSocket.OPEN);
+    // Deleting still works, and makes room.
+    bob.socket.send(bob.peer.edit((text) => text.delete(0, 1_000)));
+    bob.socket.send(bob.peer.edit((text) => text.insert(0, "z".repeat(500))));
+    await waitFor(
+      async () => (await roomCode(socketServer, roomId)).length === 7_500,
+      "the smaller document",
+    );
+    assert.equal(rejectedLines(sockets.lines, "document_too_large").length, 1);
+
+    // POST /rooms holds new rooms to the same limit.
+    const response = await fetch(`${socketServer.url}/rooms`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ code: "x".repeat(8 * 1024 + 1) }),
+    });
+    assert.equal(response.status, 400);
+    assert.match(JSON.stringify(await response.json()), /at most 8192 bytes \(8 KiB\)/);
+  } finally {
+    alice.close();
+    bob.close();
+  }
+});
+
+Deno.test("Limits – the person past DUET_MAX_PEOPLE_PER_ROOM is turned away (4429)", async () => {
+  await allClosed();
+  const roomId = await createRoom(socketServer);
+  const people = [0, 1, 2].map(() => connect(socketServer, roomId));
+  const late: Client[] = [];
+  try {
+    await Promise.all(people.map((person) => person.joined));
+    late.push(connect(socketServer, roomId));
+    const event = await late[0].closed;
+    assert.equal(event.code, 4429);
+    assert.equal(event.reason, "Room is full (3 people)");
+    assert.ok(people.every((person) => person.socket.readyState === WebSocket.OPEN));
+
+    people[0].close();
+    await people[0].closed;
+    await waitFor(async () => (await health(socketServer)).connections === 2, "one to leave");
+    late.push(connect(socketServer, roomId));
+    await late[1].joined;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.equal(late[1].socket.readyState, WebSocket.OPEN, "a free place can be taken");
+    assert.equal(rejectedLines(sockets.lines, "room_full").length, 1);
+  } finally {
+    for (const person of [...people, ...late]) person.close();
+  }
+});
+
+Deno.test("Limits – connections past DUET_MAX_CONNECTIONS_PER_ADDRESS get 429 before upgrading", async () => {
+  await allClosed();
+  const rooms = [
+    await createRoom(socketServer),
+    await createRoom(socketServer),
+    await createRoom(socketServer),
+  ];
+  const clients = [0, 1, 2, 3, 4, 5, 6, 7].map((i) => connect(socketServer, rooms[i % 3]));
+  try {
+    await Promise.all(clients.map((client) => client.joined));
+    const response = await fetch(`${socketServer.url}/ws/${rooms[2]}`, {
+      headers: { upgrade: "websocket", connection: "upgrade" },
+    });
+    assert.equal(response.status, 429);
+    assert.equal(response.headers.get("retry-after"), "10");
+    const body = await response.json();
+    assert.equal(body.error.code, "too_many_requests");
+    assert.match(body.error.message, /Too many connections from your address \(8\)/);
+
+    clients[0].close();
+    await waitFor(async () => (await health(socketServer)).connections === 7, "one to close");
+    const again = connect(socketServer, rooms[2]);
+    clients.push(again);
+    await again.joined;
+    const [line] = rejectedLines(sockets.lines, "too_many_connections");
+    assert.equal(line.status, 429);
+    assert.equal(line.address, "127.0.0.1");
+  } finally {
+    for (const client of clients) client.close();
+  }
+});
+
+Deno.test("Limits – a flood is throttled, then closed (1008); the others are not slowed", async () => {
+  const roomId = await createRoom(socketServer);
+  const alice = connect(socketServer, roomId);
+  const bob = connect(socketServer, roomId);
+  const mallory = connect(socketServer, roomId);
+  try {
+    await Promise.all([alice.joined, bob.joined, mallory.joined]);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const answersBefore = mallory.received.length;
+    // 70 presence queries: 40 (the burst) are answered at once, 30 wait their turn at 20 a second.
+    for (let i = 0; i < 70; i++) mallory.socket.send(Uint8Array.of(3));
+    const sent = performance.now();
+    bob.socket.send(bob.peer.edit((text) => text.insert(0, "hello")));
+    await waitFor(() => alice.peer.text === "hello", "Bob's edit at Alice");
+    assert.ok(performance.now() - sent < 500, "other people's edits are not held up");
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    const answered = mallory.received.length - answersBefore;
+    assert.ok(answered >= 40 && answered < 70, `throttled, not dropped (${answered} answered)`);
+    await waitFor(
+      () => mallory.received.length - answersBefore === 70,
+      "the queued queries to be answered",
+    );
+    assert.equal(mallory.socket.readyState, WebSocket.OPEN);
+
+    // Past the queue's bound the connection is closed.
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    for (let i = 0; i < 200; i++) mallory.socket.send(Uint8Array.of(3));
+    const event = await mallory.closed;
+    // The server closes with 1008; unless the client is still writing, which
+    // makes the server's TCP stack reset the connection (seen as 0 or 1006).
+    if (event.code === 1008) assert.match(event.reason, /Too many messages/);
+    else assert.ok([0, 1006].includes(event.code), `closed with ${event.code}`);
+    const [line] = rejectedLines(sockets.lines, "message_flood");
+    assert.equal(line.closeCode, 1008);
+    assert.equal(line.detail, "Too many messages: slow down");
+    assert.equal(rejectedLines(sockets.lines, "message_flood").length, 1, "logged once");
+    assert.equal(alice.socket.readyState, WebSocket.OPEN);
+  } finally {
+    for (const client of [alice, bob, mallory]) client.close();
+  }
+});
+
+Deno.test("Limits – malformed frames close only their own connection (1007, 1003)", async () => {
+  const roomId = await createRoom(socketServer, "safe");
+  const alice = connect(socketServer, roomId);
+  try {
+    await alice.joined;
+    const frames: [Uint8Array | string, number][] = [
+      ["text, not binary", 1003],
+      [new Uint8Array(), 1007],
+      [Uint8Array.of(9), 1003],
+      [Uint8Array.of(0, 2, 250, 1, 2), 1007],
+      [Uint8Array.of(0, 7, 1), 1007],
+      [Uint8Array.of(1, 200, 1, 0), 1007],
+      [Uint8Array.of(0, 0, 1, 0, 42), 1007],
+      [Uint8Array.of(0, 2, 10, 1, 0xff, 0xff, 0xff, 0xff, 0x0f, 5, 0, 0, 0, 0), 1007],
+    ];
+    for (const [frame, code] of frames) {
+      const mallory = connect(socketServer, roomId);
+      await mallory.joined;
+      mallory.socket.send(frame);
+      const event = await mallory.closed;
+      assert.equal(event.code, code, String(frame));
+      mallory.close();
+    }
+    alice.socket.send(alice.peer.edit((text) => text.insert(4, "!")));
+    await waitFor(
+      async () => (await roomCode(socketServer, roomId)) === "safe!",
+      "the room to go on",
+    );
+    assert.equal(alice.socket.readyState, WebSocket.OPEN);
+  } finally {
+    alice.close();
+  }
+});
+
+Deno.test("Limits – presence with a bad colour closes its connection (1008)", async () => {
+  const roomId = await createRoom(socketServer);
+  const mallory = connect(socketServer, roomId);
+  try {
+    await mallory.joined;
+    mallory.socket.send(
+      mallory.peer.presence({ user: { name: "M", color: "red;background:url(//x)" } }),
+    );
+    const event = await mallory.closed;
+    assert.equal(event.code, 1008);
+    assert.equal(event.reason, "Presence refused: user.color must be #rrggbb");
+    assert.equal(rejectedLines(sockets.lines, "presence_refused").length, 1);
+  } finally {
+    mallory.close();
+  }
+});
+
+Deno.test("Limits – the upgrade refuses other sites' pages (403) and lets the rest in", async () => {
+  const roomId = await createRoom(socketServer);
+  const refused = await fetch(`${socketServer.url}/ws/${roomId}`, {
+    headers: { upgrade: "websocket", connection: "upgrade", origin: "https://evil.example" },
+  });
+  assert.equal(refused.status, 403);
+  assert.equal((await refused.json()).error.code, "forbidden");
+  const url = `${socketServer.url.replace("http", "ws")}/ws/${roomId}`;
+  const port = new URL(socketServer.url).port;
+  for (
+    const [origin, status] of [
+      [socketServer.url, "101"],
+      ["https://ide.example.org", "101"],
+      [undefined, "101"],
+      [`http://localhost:${port}`, "403"],
+      ["null", "403"],
+    ] as const
+  ) {
+    const raw = await openRawSocket(url, { headers: origin ? { origin } : {} });
+    assert.match(raw.head, new RegExp(`^HTTP/1.1 ${status} `), String(origin));
+    raw.close();
+  }
+  assert.equal(rejectedLines(sockets.lines, "origin_refused").length, 3);
+});
+
+Deno.test("Limits – a connection that never answers pings is closed and its room leaves memory", async () => {
+  await allClosed();
+  const roomId = await createRoom(socketServer);
+  const raw = await openRawSocket(`${socketServer.url.replace("http", "ws")}/ws/${roomId}`);
+  try {
+    assert.match(raw.head, /^HTTP\/1.1 101 /);
+    await waitFor(async () => (await health(socketServer)).openRooms === 1, "the room to open");
+    // Reads everything, answers nothing: the idle timeout (1 s) pings, then closes.
+    const started = performance.now();
+    await raw.drain();
+    assert.ok(performance.now() - started < 5_000);
+    await allClosed();
+    assert.ok(await rejections(socketServer, "idle_timeout") >= 1);
+  } finally {
+    raw.close();
+  }
+});
+
+Deno.test("Limits – log lines name a reason and never carry room contents", () => {
+  const rejectionsLogged = sockets.lines.filter((line) => line.event === "connection_rejected");
+  assert.ok(rejectionsLogged.length >= 6);
+  for (const line of rejectionsLogged) {
+    assert.equal(typeof line.reason, "string");
+    assert.equal(typeof line.closeCode, "number");
+  }
+  for (const line of sockets.lines) assert.ok(!JSON.stringify(line).includes(SECRET));
+});
+
+Deno.test({ name: "Limits – stop the socket server", fn: () => socketServer.shutdown() });
+
+// ---------------------------------------------------------------------------
+// A client that never reads its socket.
+
+Deno.test("Limits – a client that never reads is dropped past DUET_MAX_BUFFERED_BYTES", async () => {
+  const server = await startTestServer({ limits: { maxBufferedBytes: 256 * 1024 } });
+  const roomId = await createRoom(server);
+  const slow = await openRawSocket(`${server.url.replace("http", "ws")}/ws/${roomId}`);
+  const writer = connect(server, roomId);
+  try {
+    assert.match(slow.head, /^HTTP\/1.1 101 /);
+    await writer.joined;
+    // Each insert and delete is broadcast to the slow client, which never reads:
+    // the kernel's buffers fill, then Duet's.
+    const chunk = "a".repeat(400_000);
+    for (let i = 0; i < 40 && await rejections(server, "too_slow") === 0; i++) {
+      writer.socket.send(writer.peer.edit((text) => text.insert(0, chunk)));
+      writer.socket.send(writer.peer.edit((text) => text.delete(0, chunk.length)));
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    await waitFor(async () => await rejections(server, "too_slow") === 1, "the slow client to go");
+    writer.socket.send(writer.peer.edit((text) => text.insert(0, "done")));
+    await waitFor(async () => (await roomCode(server, roomId)) === "done", "the room to go on");
+    assert.equal(writer.socket.readyState, WebSocket.OPEN);
+  } finally {
+    slow.close();
+    writer.close();
+    await waitFor(async () => (await health(server)).connections === 0, "sockets to close");
+    await waitFor(async () => (await health(server)).openRooms === 0, "the room to leave memory");
+    await server.shutdown();
+  }
+});
+
+// ---------------------------------------------------------------------------
+// The HTTP API's limits, and the metrics they show up in.
+
+const http = capturingLogger();
+const httpServer = await startTestServer({
+  logger: http.logger,
+  limits: { roomsPerMinute: 3, autocompletePerMinute: 3, autocompleteMaxBytes: 2048 },
+});
+
+Deno.test("Limits – rooms created past DUET_ROOMS_PER_MINUTE get 429 with Retry-After", async () => {
+  for (let i = 0; i < 3; i++) {
+    const response = await fetch(`${httpServer.url}/rooms`, { method: "POST" });
+    await response.body?.cancel();
+    assert.equal(response.status, 201);
+  }
+  const refused = await fetch(`${httpServer.url}/rooms`, { method: "POST" });
+  assert.equal(refused.status, 429);
+  const retryAfter = Number(refused.headers.get("retry-after"));
+  assert.ok(retryAfter >= 1 && retryAfter <= 20, `Retry-After ${retryAfter}`);
+  const body = await refused.json();
+  assert.equal(body.error.code, "too_many_requests");
+  assert.match(body.error.message, /Too many new rooms from your address \(3 a minute\)/);
+  const form = await fetch(`${httpServer.url}/rooms`, {
+    method: "POST",
+    body: new URLSearchParams({ language: "go" }),
+    redirect: "manual",
+  });
+  await form.body?.cancel();
+  assert.equal(form.status, 429, "the home page's form too");
+  const lines = rejectedLines(http.lines, "room_creation_rate");
+  assert.equal(lines.length, 2, "logged once each");
+  assert.equal(lines[0].status, 429);
+});
+
+Deno.test("Limits – /autocomplete refuses big bodies (413) and floods (429)", async () => {
+  const post = (body: string) =>
+    fetch(`${httpServer.url}/autocomplete`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body,
+    });
+  const big = await post(
+    JSON.stringify({ code: "x".repeat(3_000), cursorPosition: 0, language: "go" }),
+  );
+  assert.equal(big.status, 413);
+  assert.match((await big.json()).error.message, /at most 2048 bytes \(2 KiB\)/);
+  const ok = JSON.stringify({ code: "fo", cursorPosition: 2, language: "python" });
+  for (let i = 0; i < 2; i++) {
+    const response = await post(ok);
+    await response.body?.cancel();
+    assert.equal(response.status, 200);
+  }
+  const refused = await post(ok);
+  assert.equal(refused.status, 429);
+  assert.ok(Number(refused.headers.get("retry-after")) >= 1);
+  assert.equal((await refused.json()).error.code, "too_many_requests");
+  assert.equal(rejectedLines(http.lines, "body_too_large").length, 1);
+  assert.equal(rejectedLines(http.lines, "autocomplete_rate").length, 1);
+});
+
+Deno.test("Metrics – GET /metrics answers the Prometheus text format 0.0.4", async () => {
+  const response = await fetch(`${httpServer.url}/metrics`);
+  assert.equal(response.status, 200);
+  assert.equal(response.headers.get("content-type"), "text/plain; version=0.0.4; charset=utf-8");
+  const text = await response.text();
+  assert.ok(text.endsWith("\n"));
+  const types = new Map<string, string>();
+  const NAME = "[a-zA-Z_:][a-zA-Z0-9_:]*";
+  const LABELS =
+    `\\{(${NAME}="(?:[^"\\\\\\n]|\\\\[\\\\n"])*"(,${NAME}="(?:[^"\\\\\\n]|\\\\[\\\\n"])*")*)?\\}`;
+  const sample = new RegExp(`^(${NAME})(${LABELS})? (-?[0-9.e+-]+|\\+Inf|-Inf|NaN)$`);
+  for (const line of text.trimEnd().split("\n")) {
+    const type = line.match(
+      new RegExp(`^# TYPE (${NAME}) (counter|gauge|histogram|summary|untyped)$`),
+    );
+    if (type) {
+      types.set(type[1], type[2]);
+      continue;
+    }
+    if (new RegExp(`^# HELP ${NAME} .*$`).test(line)) continue;
+    const match = line.match(sample);
+    assert.ok(match, `not a sample line: ${line}`);
+    const family = match[1].replace(/_(bucket|sum|count)$/, "");
+    assert.ok(types.has(match[1]) || types.get(family) === "histogram", `untyped ${match[1]}`);
+  }
+  for (
+    const [name, type] of [
+      ["duet_open_rooms", "gauge"],
+      ["duet_connections", "gauge"],
+      ["duet_updates_in_total", "counter"],
+      ["duet_updates_out_total", "counter"],
+      ["duet_rejections_total", "counter"],
+      ["duet_commit_batch_updates", "histogram"],
+      ["duet_commit_seconds", "histogram"],
+      ["duet_log_rows_pending", "gauge"],
+      ["duet_bus_lag_seconds", "histogram"],
+    ]
+  ) assert.equal(types.get(name), type, name);
+  assert.match(text, /^duet_rejections_total\{reason="room_creation_rate"\} 2$/m);
+  assert.match(text, /^duet_rejections_total\{reason="autocomplete_rate"\} 1$/m);
+  assert.match(text, /^duet_commit_seconds_bucket\{le="\+Inf"\} \d+$/m);
+});
+
+Deno.test({ name: "Limits – stop the HTTP server", fn: () => httpServer.shutdown() });
