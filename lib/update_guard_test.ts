@@ -3,6 +3,7 @@ import * as encoding from "lib0/encoding";
 import * as Y from "yjs";
 import { ProtocolError } from "./sync_protocol.ts";
 import { checkUpdate } from "./update_guard.ts";
+import { seededRandom } from "../tests/_random.ts";
 
 /** Every kind of update a Yjs client can produce, from one document's history. */
 function sampleUpdates(): Uint8Array[] {
@@ -44,18 +45,6 @@ function encode(write: (encoder: encoding.Encoder) => void): Uint8Array {
   const encoder = encoding.createEncoder();
   write(encoder);
   return encoding.toUint8Array(encoder);
-}
-
-/** A seeded generator, so a failing run can be replayed. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 Deno.test("checkUpdate – accepts every kind of update Yjs writes", () => {
@@ -178,7 +167,7 @@ Deno.test("checkUpdate – refuses empty deleted ranges, which Yjs cannot save a
 
 Deno.test("checkUpdate – what it accepts from mutated updates, Yjs applies without throwing", () => {
   const seed = Date.now() % 1_000_000;
-  const next = random(seed);
+  const next = seededRandom(seed);
   const corpus = sampleUpdates();
   let accepted = 0;
   for (let i = 0; i < 3_000; i++) {

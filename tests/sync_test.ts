@@ -5,6 +5,7 @@ import { CODE_TEXT } from "../lib/room_document.ts";
 import { startTestServer, storageBackends } from "./_server.ts";
 import { waitFor } from "./_wait.ts";
 import type { DuetServer } from "../main.ts";
+import { seededRandom } from "./_random.ts";
 
 interface Client {
   doc: Y.Doc;
@@ -43,22 +44,10 @@ async function createRoom(server: DuetServer, code = ""): Promise<string> {
   return (await response.json()).roomId;
 }
 
-/** A small seeded generator, so a failing run can be replayed. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 Deno.test("Live sync – two clients typing at once converge and lose nothing", async () => {
   const server = await startTestServer();
   const seed = Date.now() % 100_000;
-  const next = random(seed);
+  const next = seededRandom(seed);
   const roomId = await createRoom(server, "start\n");
   const alice = connect(server, roomId);
   const bob = connect(server, roomId);
