@@ -77,16 +77,8 @@ abstract class Metric<Series> {
   }
 }
 
-/** A count that only goes up. */
-export class Counter extends Metric<{ value: number }> {
-  readonly type = "counter";
-
-  /** Adds `amount` (default 1) to the series with these labels. */
-  inc(labels?: Labels, amount = 1): void {
-    if (!(amount >= 0)) throw new RangeError(`A counter cannot go down (${this.name})`);
-    this.seriesFor(labels).value += amount;
-  }
-
+/** A metric with one number per series: the shared half of counters and gauges. */
+abstract class ValueMetric extends Metric<{ value: number }> {
   /** The current value, for tests. */
   get(labels?: Labels): number {
     return this.seriesFor(labels).value;
@@ -101,8 +93,19 @@ export class Counter extends Metric<{ value: number }> {
   }
 }
 
+/** A count that only goes up. */
+export class Counter extends ValueMetric {
+  readonly type = "counter";
+
+  /** Adds `amount` (default 1) to the series with these labels. */
+  inc(labels?: Labels, amount = 1): void {
+    if (!(amount >= 0)) throw new RangeError(`A counter cannot go down (${this.name})`);
+    this.seriesFor(labels).value += amount;
+  }
+}
+
 /** A value that goes up and down. */
-export class Gauge extends Metric<{ value: number }> {
+export class Gauge extends ValueMetric {
   readonly type = "gauge";
 
   /** Sets the series with these labels to `value`. */
@@ -113,19 +116,6 @@ export class Gauge extends Metric<{ value: number }> {
   /** Adds `amount` (negative to subtract). */
   add(amount: number, labels?: Labels): void {
     this.seriesFor(labels).value += amount;
-  }
-
-  /** The current value, for tests. */
-  get(labels?: Labels): number {
-    return this.seriesFor(labels).value;
-  }
-
-  protected initial(): { value: number } {
-    return { value: 0 };
-  }
-
-  protected lines(labels: Labels, series: { value: number }): string[] {
-    return [`${this.name}${formatLabels(labels)} ${formatNumber(series.value)}`];
   }
 }
 
