@@ -1,4 +1,5 @@
 import { type Context, Hono, type MiddlewareHandler } from "hono";
+import { compress } from "hono/compress";
 import type { ComponentType } from "preact";
 import { h } from "preact";
 import type { RoomRepository } from "../db/room_repository.ts";
@@ -105,6 +106,9 @@ export function createApp(manifest: Manifest, services: Services): Hono<AppEnv> 
 
   const middleware = manifest.routes["./routes/_middleware.ts"]?.handler;
   if (typeof middleware === "function") app.use("*", middleware as MiddlewareHandler<AppEnv>);
+  // Pages carry the room's code: compress them (and JSON). Static files are
+  // already gzipped and the socket route has no body, so both pass through.
+  app.use("*", compress({ encoding: "gzip" }));
 
   for (
     const [file, module] of Object.entries(manifest.routes).sort(([a], [b]) => a.localeCompare(b))

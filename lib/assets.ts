@@ -9,9 +9,13 @@ const AssetManifestSchema = z.object({
     z.object({
       /** URL path of the island's entry script. */
       src: z.string(),
-      /** Chunks the entry imports at once, to preload. */
+      /**
+       * Chunks to preload: the entry's static imports, and the island's own
+       * dynamic imports with their static imports (what it loads as soon as
+       * it has hydrated).
+       */
       imports: z.array(z.string()),
-      /** Gzipped bytes of the entry and its static imports. */
+      /** Bytes of the entry and those chunks as served (gzip level 9): what the island downloads before any lazy chunk. */
       gzipBytes: z.number(),
     }),
   ),

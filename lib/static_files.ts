@@ -1,4 +1,5 @@
 import { extname } from "node:path";
+import { gzip } from "./gzip.ts";
 
 const CONTENT_TYPES: Record<string, string> = {
   ".css": "text/css; charset=utf-8",
@@ -91,13 +92,6 @@ export class StaticFiles {
       });
     }
   }
-}
-
-async function gzip(bytes: Uint8Array): Promise<Uint8Array> {
-  const stream = new Blob([bytes as Uint8Array<ArrayBuffer>]).stream().pipeThrough(
-    new CompressionStream("gzip"),
-  );
-  return new Uint8Array(await new Response(stream).arrayBuffer());
 }
 
 async function digest(bytes: Uint8Array): Promise<string> {

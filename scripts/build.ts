@@ -2,6 +2,7 @@
  * Bundles each island for the browser into `static/build/` with
  * content-hashed names, and writes `static/build/manifest.json`.
  */
+import { gzip } from "../lib/gzip.ts";
 import { collectIslands, islandName, ROOT } from "./_collect.ts";
 
 const OUT_DIR = new URL("static/build/", ROOT);
@@ -13,10 +14,9 @@ async function sha256Hex(bytes: Uint8Array): Promise<string> {
   return Array.from(hash, (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
+/** Bytes as the server sends them: gzipped the same way. */
 async function gzipSize(bytes: Uint8Array): Promise<number> {
-  const stream = new Blob([bytes as Uint8Array<ArrayBuffer>]).stream()
-    .pipeThrough(new CompressionStream("gzip"));
-  return (await new Response(stream).arrayBuffer()).byteLength;
+  return (await gzip(bytes)).byteLength;
 }
 
 /** Relative modules a bundle imports statically (not `import()`). */
@@ -27,6 +27,15 @@ function staticImports(code: string): string[] {
       /(?:^|[;\s}])(?:import|export)\s*(?:[^"'();]*?from\s*)?["'](\.\/[^"']+)["']/g,
     )
   ) {
+    found.add(match[1].slice(2));
+  }
+  return [...found];
+}
+
+/** Relative modules a bundle loads with `import()`. */
+function dynamicImports(code: string): string[] {
+  const found = new Set<string>();
+  for (const match of code.matchAll(/\bimport\(\s*["'](\.\/[^"']+)["']\s*\)/g)) {
     found.add(match[1].slice(2));
   }
   return [...found];
@@ -91,9 +100,14 @@ async function build(): Promise<void> {
       files.delete(`${name}.js`);
       const hashed = `${name}-${(await sha256Hex(bytes)).slice(0, 10)}.js`;
       await Deno.writeFile(new URL(hashed, OUT_DIR), bytes);
-      // Everything the entry loads before it can run, for preloading and budgets.
+      // What the island loads up front, to preload: the entry's static
+      // imports, and the island's own dynamic imports with theirs (an
+      // island imports dynamically what it needs once it has hydrated, like
+      // the editor's session; what those chunks import dynamically, like
+      // language modes, stays lazy).
       const eager = new Set<string>();
-      const queue = staticImports(text.decode(bytes));
+      const entryCode = text.decode(bytes);
+      const queue = [...staticImports(entryCode), ...dynamicImports(entryCode)];
       while (queue.length) {
         const chunk = queue.pop()!;
         if (eager.has(chunk)) continue;
@@ -121,7 +135,7 @@ async function build(): Promise<void> {
     for (const [name, asset] of Object.entries(manifest)) {
       console.log(
         `Built island ${name}: ${asset.src}, ${asset.imports.length} chunks, ` +
-          `${(asset.gzipBytes / 1024).toFixed(1)} KiB gzipped before lazy chunks`,
+          `${(asset.gzipBytes / 1000).toFixed(1)} kB gzipped up front (before lazy chunks)`,
       );
     }
   } finally {

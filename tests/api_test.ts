@@ -254,6 +254,17 @@ Deno.test("Unknown addresses – 404 page for browsers, JSON for the API", async
   await expectError(await fetch(`${url}/rooms/x/y`), 404, "not_found");
 });
 
+Deno.test("GET /room/:roomId – a big room's page is sent gzipped", async () => {
+  const room = await createRoom({ code: "const x = 1;\n".repeat(5_000) });
+  const response = await fetch(`${url}/room/${room.roomId}`, {
+    headers: { "accept-encoding": "gzip" },
+  });
+  assert.equal(response.status, 200);
+  assert.equal(response.headers.get("content-encoding"), "gzip");
+  // fetch decompresses: the page still carries the code.
+  assert.ok((await response.text()).includes("const x = 1;"));
+});
+
 Deno.test({
   name: "api_test – stop the server",
   fn: () => server.shutdown(),

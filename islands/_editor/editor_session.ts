@@ -18,11 +18,10 @@ import {
   keymap,
   lineNumbers,
 } from "@codemirror/view";
-import { defaultKeymap } from "@codemirror/commands";
 import { bracketMatching, indentOnInput } from "@codemirror/language";
 import { yCollab, yUndoManagerKeymap } from "y-codemirror.next";
 import { isLanguageId, type LanguageId } from "../../lib/languages.ts";
-import { autocompleteHint, type Hint } from "./autocomplete_hint.ts";
+import type { Hint } from "./autocomplete_hint.ts";
 import { DARK_SCHEME_QUERY, editorTheme, schemeExtension } from "./editor_theme.ts";
 import { lazySearch } from "./lazy_search.ts";
 import { loadedLanguage, loadLanguage } from "./load_language.ts";
@@ -60,6 +59,8 @@ export class EditorSession {
   readonly #languageSlot = new Compartment();
   readonly #schemeSlot = new Compartment();
   readonly #editableSlot = new Compartment();
+  readonly #typingSlot = new Compartment();
+  #typingRequested = false;
   #language: LanguageId;
   #user: PresenceUser;
   #view: EditorView | null = null;
@@ -215,21 +216,35 @@ export class EditorSession {
         indentOnInput(),
         bracketMatching(),
         highlightActiveLine(),
-        // No history keymap: undo goes through Yjs so that it only undoes
-        // this participant's edits. No indentWithTab: Tab accepts hints.
-        keymap.of([
-          ...defaultKeymap,
-          ...yUndoManagerKeymap,
-        ]),
+        // Undo goes through Yjs so that it only undoes this participant's edits.
+        keymap.of(yUndoManagerKeymap),
         lazySearch(),
         this.#languageSlot.of(loadedLanguage(this.#language) ?? []),
+        // The other key bindings, bracket closing and the hint: see typing_support.ts.
+        this.#typingSlot.of([]),
+        EditorView.domEventHandlers({
+          focus: this.#loadTypingSupport,
+          pointerover: this.#loadTypingSupport,
+        }),
         this.#schemeSlot.of(schemeExtension(this.#darkScheme.matches)),
         this.#editableSlot.of(
           this.#connection.closed ? readOnly() : [],
         ),
         editorTheme,
         EditorView.contentAttributes.of({ "aria-label": "Code editor" }),
-        autocompleteHint({
+        yCollab(this.#text, provider.awareness, { undoManager }),
+      ],
+    });
+    this.#view = new EditorView({ state, parent: this.#options.container });
+  }
+
+  #loadTypingSupport = (): void => {
+    if (this.#typingRequested) return;
+    this.#typingRequested = true;
+    import("./typing_support.ts").then(({ typingSupport }) => {
+      if (this.#destroyed || this.#view === null) return;
+      this.#view.dispatch({
+        effects: this.#typingSlot.reconfigure(typingSupport({
           // The request code (and its response validation) is only needed
           // once someone pauses typing.
           requestSuggestion: async (request, signal) => {
@@ -238,12 +253,14 @@ export class EditorSession {
           },
           language: () => this.#language,
           onHintChange: (hint: Hint | null) => this.#options.onHint(hint?.text ?? null),
-        }),
-        yCollab(this.#text, provider.awareness, { undoManager }),
-      ],
+        })),
+      });
+    }).catch((error: unknown) => {
+      // No retry: browsers keep a module that failed to load as failed for
+      // the life of the page. Typing still works, as in a plain text area.
+      console.warn("Could not load the editor's key bindings", error);
     });
-    this.#view = new EditorView({ state, parent: this.#options.container });
-  }
+  };
 }
 
 function readOnly(): Extension {

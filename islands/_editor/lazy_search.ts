@@ -1,12 +1,19 @@
 /**
- * Search and replace without putting @codemirror/search in the code the
- * editor needs before it can show up: the module loads in its own chunk right
- * after the view mounts, and Mod-f works even before it has arrived.
+ * Search and replace without downloading @codemirror/search until someone
+ * uses it: a search key, or selecting text (other occurrences of a selection
+ * are highlighted), loads the module in its own chunk. A key pressed before
+ * the module has arrived runs its command once it has.
  *
  * @module
  */
 import { Compartment, type Extension } from "@codemirror/state";
-import { type EditorView, keymap, ViewPlugin } from "@codemirror/view";
+import {
+  type Command,
+  type EditorView,
+  keymap,
+  ViewPlugin,
+  type ViewUpdate,
+} from "@codemirror/view";
 
 type SearchModule = typeof import("@codemirror/search");
 
@@ -14,45 +21,90 @@ let searchModule: Promise<SearchModule> | undefined;
 
 function loadSearch(): Promise<SearchModule> {
   searchModule ??= import("@codemirror/search").catch((error: unknown) => {
-    // Forget the failure so that the next Mod-f tries again.
+    // Forget the failure so that the next use tries again.
     searchModule = undefined;
     throw error;
   });
   return searchModule;
 }
 
-function openSearchPanel(view: EditorView): boolean {
-  loadSearch().then(
-    (search) => search.openSearchPanel(view),
-    (error: unknown) => console.warn("Could not load search", error),
-  );
-  return true;
+const searchSlot = new Compartment();
+
+/** Per view: swaps the stand-in keys for the real search extension once it has loaded. */
+class SearchLoader {
+  readonly #view: EditorView;
+  #installed: Promise<SearchModule> | undefined;
+  #destroyed = false;
+
+  constructor(view: EditorView) {
+    this.#view = view;
+  }
+
+  update(update: ViewUpdate): void {
+    if (
+      this.#installed === undefined && update.selectionSet && !update.state.selection.main.empty
+    ) {
+      this.install().catch((error: unknown) => console.warn("Could not load search", error));
+    }
+  }
+
+  /** Loads search (once) and puts its keymap and selection-match highlighting in place. */
+  install(): Promise<SearchModule> {
+    this.#installed ??= loadSearch().then((search) => {
+      if (!this.#destroyed) {
+        this.#view.dispatch({
+          effects: searchSlot.reconfigure([
+            keymap.of(search.searchKeymap),
+            search.highlightSelectionMatches(),
+          ]),
+        });
+      }
+      return search;
+    });
+    // A failed load stays failed: browsers keep a module that failed to load
+    // as failed for the life of the page.
+    return this.#installed;
+  }
+
+  destroy(): void {
+    this.#destroyed = true;
+  }
 }
 
-/** The search keymap and selection-match highlighting, loaded lazily. */
+const searchLoader = ViewPlugin.fromClass(SearchLoader);
+
+// The keys of @codemirror/search's `searchKeymap`; each stands in for its
+// binding there until the module has loaded.
+const SEARCH_KEYS: readonly { key: string; shift?: true }[] = [
+  { key: "Mod-f" },
+  { key: "F3", shift: true },
+  { key: "Mod-g", shift: true },
+  { key: "Mod-Shift-l" },
+  { key: "Mod-Alt-g" },
+  { key: "Mod-d" },
+];
+
+function standIn(key: string, shift: boolean): Command {
+  return (view) => {
+    const loader = view.plugin(searchLoader);
+    if (loader === null) return false;
+    loader.install().then((search) => {
+      const binding = search.searchKeymap.find((candidate) => candidate.key === key);
+      (shift ? binding?.shift : binding?.run)?.(view);
+    }).catch((error: unknown) => console.warn("Could not load search", error));
+    return true;
+  };
+}
+
+/** The search keymap and selection-match highlighting, loaded on first use. */
 export function lazySearch(): Extension {
-  const slot = new Compartment();
-  const loader = ViewPlugin.define((view) => {
-    let destroyed = false;
-    loadSearch().then((search) => {
-      if (destroyed) return;
-      view.dispatch({
-        effects: slot.reconfigure([
-          keymap.of(search.searchKeymap),
-          search.highlightSelectionMatches(),
-        ]),
-      });
-    }).catch((error: unknown) => {
-      console.warn("Could not load search", error);
-    });
-    return {
-      destroy() {
-        destroyed = true;
-      },
-    };
-  });
   return [
-    slot.of(keymap.of([{ key: "Mod-f", run: openSearchPanel }])),
-    loader,
+    searchSlot.of(keymap.of(SEARCH_KEYS.map(({ key, shift }) => ({
+      key,
+      run: standIn(key, false),
+      shift: shift ? standIn(key, true) : undefined,
+      preventDefault: true,
+    })))),
+    searchLoader,
   ];
 }

@@ -1,0 +1,91 @@
+/**
+ * Page-weight budgets, in bytes of JavaScript as the server sends it (gzip,
+ * 1 KB = 1000 bytes), measured in headless Chromium with an empty cache.
+ *
+ * - The home page ships no JavaScript.
+ * - A room before its language mode: at most 150 KB. Measured on a
+ *   `plaintext` room, which has no mode: everything the page downloads until
+ *   the editor is ready to type (live and connected) and the network has
+ *   been idle for 300 ms.
+ * - A room with its language mode: at most 200 KB, for every language,
+ *   measured the same way once the editor shows highlighted code.
+ *
+ * Not counted, because a page that is only opened never loads them: what
+ * loads on first use, i.e. the key bindings, bracket closing and hint code
+ * (`islands/_editor/typing_support.ts`, when the editor is first focused or
+ * pointed at), search (on a search key or the first selection) and the
+ * suggestion request (on the first pause in typing). `deno run -A
+ * bench/page.ts` prints those figures too, and times, which no test asserts.
+ *
+ * @module
+ */
+import assert from "node:assert/strict";
+import { LANGUAGE_IDS } from "../lib/languages.ts";
+import { launchBrowser } from "./_browser.ts";
+import { CODE_SAMPLES } from "./_code_samples.ts";
+import { javascriptWeight } from "./_page_weight.ts";
+import { startTestServer } from "./_server.ts";
+
+const KB = 1000;
+const ROOM_BEFORE_MODE_BUDGET = 150 * KB;
+const ROOM_WITH_MODE_BUDGET = 200 * KB;
+
+function describe(bytes: number): string {
+  return `${(bytes / KB).toFixed(1)} KB`;
+}
+
+async function createRoom(serverUrl: string, language: string, code: string): Promise<string> {
+  const response = await fetch(`${serverUrl}/rooms`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ language, code }),
+  });
+  assert.equal(response.status, 201);
+  const { url } = await response.json();
+  return url;
+}
+
+Deno.test({
+  name: "Page weight – pages stay within their JavaScript budgets",
+  // Puppeteer keeps its own sockets and timers between steps.
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn(t) {
+    const server = await startTestServer();
+    await using browser = await launchBrowser();
+    try {
+      await t.step("the home page ships no JavaScript", async () => {
+        const weight = await javascriptWeight(browser, `${server.url}/`);
+        assert.deepEqual(weight.files, []);
+        const html = await (await fetch(`${server.url}/`)).text();
+        assert.doesNotMatch(html, /<script|modulepreload/);
+      });
+
+      await t.step("a room before its language mode (plain text): at most 150 KB", async () => {
+        const url = await createRoom(server.url, "plaintext", CODE_SAMPLES.plaintext);
+        const weight = await javascriptWeight(browser, url);
+        assert.ok(
+          weight.bytes <= ROOM_BEFORE_MODE_BUDGET,
+          `a plain-text room downloads ${describe(weight.bytes)} of JavaScript, over the ` +
+            `${describe(ROOM_BEFORE_MODE_BUDGET)} budget: ${[...weight.sizes].join(", ")}`,
+        );
+      });
+
+      for (const language of LANGUAGE_IDS) {
+        await t.step(`a ${language} room with its mode: at most 200 KB`, async () => {
+          const url = await createRoom(server.url, language, CODE_SAMPLES[language]);
+          const weight = await javascriptWeight(browser, url, {
+            highlighted: language !== "plaintext",
+          });
+          assert.ok(
+            weight.bytes <= ROOM_WITH_MODE_BUDGET,
+            `a ${language} room downloads ${describe(weight.bytes)} of JavaScript, over the ` +
+              `${describe(ROOM_WITH_MODE_BUDGET)} budget: ${[...weight.sizes].join(", ")}`,
+          );
+        });
+      }
+    } finally {
+      await server.shutdown();
+    }
+  },
+});
