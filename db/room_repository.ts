@@ -143,56 +143,46 @@ export class RoomRepository {
   ): Promise<Map<string, AppendedRange>> {
     const appended = new Map<string, AppendedRange>();
     if (!entries.length) return appended;
-    const roomIds = [...new Set(entries.map((entry) => entry.roomId))].sort();
-    await this.#db.transaction(async (tx) => {
-      const locked = await tx.query<{ id: string; last_seq: unknown }>(
-        `SELECT id, last_seq FROM rooms WHERE id IN (${placeholders(roomIds.length, 1)})
-         ORDER BY id FOR UPDATE`,
-        roomIds,
-      );
-      const next = new Map(locked.map((row) => [row.id, Number(row.last_seq)]));
-      const values: unknown[] = [];
-      for (const entry of entries) {
-        const last = next.get(entry.roomId);
-        if (last === undefined) continue; // The room is gone; nothing to keep.
-        next.set(entry.roomId, last + 1);
-        values.push(entry.roomId, last + 1, entry.update);
-        const range = appended.get(entry.roomId);
-        if (range) range.lastSeq = last + 1;
-        else appended.set(entry.roomId, { firstSeq: last + 1, lastSeq: last + 1 });
-      }
-      if (!values.length) return;
-      const rows = values.length / 3;
-      await tx.query(
-        `INSERT INTO room_updates (room_id, seq, update) VALUES ${
-          Array.from({ length: rows }, (_, i) =>
-            `($${3 * i + 1}, $${3 * i + 2}::bigint, $${3 * i + 3})`)
-            .join(", ")
-        }`,
-        values,
-      );
-      const bumps = [...appended].flatMap(([roomId, range]) => [roomId, range.lastSeq]);
-      await tx.query(
-        `UPDATE rooms SET last_seq = v.seq FROM (VALUES ${
-          Array.from({ length: appended.size }, (_, i) => `($${2 * i + 1}, $${2 * i + 2}::bigint)`)
-            .join(", ")
-        }) AS v (id, seq) WHERE rooms.id = v.id`,
-        bumps,
-      );
-      if (options.notifyChannel) {
-        // roomId:seq:sentAtMs — the time lets listeners measure the bus lag.
-        const sentAt = Date.now();
-        const payloads = [...appended].map(([roomId, range]) =>
-          `${roomId}:${range.lastSeq}:${sentAt}`
-        );
-        await tx.query(
-          `SELECT pg_notify($1, p) FROM (VALUES ${
-            placeholders(payloads.length, 2, "(", ")")
-          }) AS v (p)`,
-          [options.notifyChannel, ...payloads],
-        );
-      }
+    // One statement, so one round trip (and an implicit transaction): lock
+    // the rooms in id order, number the updates after each room's last_seq,
+    // insert them, move last_seq on, and notify per room.
+    const params: unknown[] = [];
+    const values = entries.map((entry, i) => {
+      params.push(entry.roomId, entry.update);
+      return `($${2 * i + 1}, ${i}, $${2 * i + 2}::bytea)`;
     });
+    const notify = options.notifyChannel
+      ? `, pg_notify($${
+        params.push(options.notifyChannel)
+      }, room_id || ':' || max(seq) || ':' || $${params.push(String(Date.now()))})`
+      : "";
+    const rows = await this.#db.query<{ room_id: string; first_seq: unknown; last_seq: unknown }>(
+      `WITH input (room_id, ord, update) AS (VALUES ${values.join(", ")}),
+       locked AS (
+         SELECT id, last_seq FROM rooms
+         WHERE id IN (SELECT room_id FROM input) ORDER BY id FOR UPDATE
+       ),
+       numbered AS (
+         SELECT i.room_id, i.update,
+           l.last_seq + row_number() OVER (PARTITION BY i.room_id ORDER BY i.ord) AS seq
+         FROM input i JOIN locked l ON l.id = i.room_id
+       ),
+       inserted AS (
+         INSERT INTO room_updates (room_id, seq, update)
+         SELECT room_id, seq, update FROM numbered RETURNING room_id, seq
+       ),
+       bumped AS (
+         UPDATE rooms SET last_seq = m.seq
+         FROM (SELECT room_id, max(seq) AS seq FROM numbered GROUP BY room_id) AS m
+         WHERE rooms.id = m.room_id RETURNING rooms.id
+       )
+       SELECT room_id, min(seq) AS first_seq, max(seq) AS last_seq${notify}
+       FROM inserted GROUP BY room_id`,
+      params,
+    );
+    for (const row of rows) {
+      appended.set(row.room_id, { firstSeq: Number(row.first_seq), lastSeq: Number(row.last_seq) });
+    }
     return appended;
   }
 
