@@ -250,8 +250,3 @@ async function readUpdates(
   );
   return rows.map((row) => ({ seq: Number(row.seq), update: row.update }));
 }
-
-/** `$from, $from+1, …` for `count` parameters, each optionally wrapped. */
-function placeholders(count: number, from: number, open = "", close = ""): string {
-  return Array.from({ length: count }, (_, i) => `${open}$${from + i}${close}`).join(", ");
-}
