@@ -140,29 +140,19 @@ function redactPassword(databaseUrl: string): string {
   return databaseUrl.replace(/\/\/([^:/@]+):[^@]*@/, "//$1:***@");
 }
 
-if (import.meta.main) {
-  let config: Config;
+/** Reads the configuration from the environment, or exits (2) naming what is wrong. */
+export function loadConfigOrExit(): Config {
   try {
-    config = loadConfig(Deno.env.toObject());
+    return loadConfig(Deno.env.toObject());
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     console.error(error.message);
     Deno.exit(2);
   }
-  const logger = createLogger({
-    format: Deno.stderr.isTerminal() ? "text" : "json",
-    level: Deno.env.get("DUET_LOG_LEVEL") === "debug" ? "debug" : "info",
-  });
-  const server = await startServer(config, {
-    logger,
-    onListen: (url) => {
-      const shown = config.publicUrl ?? url.replace("0.0.0.0", "localhost");
-      console.log(`Duet is running at ${shown}`);
-    },
-  }).catch((error: Error) => {
-    console.error(error.message);
-    Deno.exit(1);
-  });
+}
+
+/** On SIGINT/SIGTERM: shut down, then exit 0 (or 1 when that fails or takes over 10 s). */
+export function exitOnSignals(server: DuetServer, logger: Logger): void {
   for (const signal of ["SIGINT", "SIGTERM"] as const) {
     Deno.addSignalListener(signal, () => {
       logger.info("shutdown_requested", { signal });
@@ -179,4 +169,23 @@ if (import.meta.main) {
       });
     });
   }
+}
+
+if (import.meta.main) {
+  const config = loadConfigOrExit();
+  const logger = createLogger({
+    format: Deno.stderr.isTerminal() ? "text" : "json",
+    level: Deno.env.get("DUET_LOG_LEVEL") === "debug" ? "debug" : "info",
+  });
+  const server = await startServer(config, {
+    logger,
+    onListen: (url) => {
+      const shown = config.publicUrl ?? url.replace("0.0.0.0", "localhost");
+      console.log(`Duet is running at ${shown}`);
+    },
+  }).catch((error: Error) => {
+    console.error(error.message);
+    Deno.exit(1);
+  });
+  exitOnSignals(server, logger);
 }

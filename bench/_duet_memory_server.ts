@@ -5,18 +5,10 @@
  * a collection, RSS says more about when V8 last collected than about what a
  * room keeps. Run with `--v8-flags=--expose-gc`.
  */
-import { type Config, ConfigError, loadConfig } from "../lib/config.ts";
 import { createLogger } from "../lib/logger.ts";
-import { startServer } from "../main.ts";
+import { exitOnSignals, loadConfigOrExit, startServer } from "../main.ts";
 
-let config: Config;
-try {
-  config = loadConfig(Deno.env.toObject());
-} catch (error) {
-  if (!(error instanceof ConfigError)) throw error;
-  console.error(error.message);
-  Deno.exit(2);
-}
+const config = loadConfigOrExit();
 const memoryFile = Deno.env.get("DUET_BENCH_MEMORY_FILE");
 const collect = (globalThis as { gc?: () => void }).gc;
 if (!memoryFile || !collect) {
@@ -33,10 +25,4 @@ Deno.addSignalListener("SIGUSR2", () => {
   collect();
   Deno.writeTextFileSync(memoryFile, JSON.stringify(Deno.memoryUsage()));
 });
-Deno.addSignalListener("SIGTERM", () => {
-  const timer = setTimeout(() => Deno.exit(1), 10_000);
-  server.shutdown().then(() => {
-    clearTimeout(timer);
-    Deno.exit(0);
-  }, () => Deno.exit(1));
-});
+exitOnSignals(server, logger);
