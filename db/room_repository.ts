@@ -84,14 +84,21 @@ export class RoomRepository {
     return toRecord(rows[0]);
   }
 
-  /** The room's public fields, or `undefined` when there is no such room. */
-  async find(roomId: string): Promise<RoomRecord | undefined> {
-    const rows = await this.#db.query<RoomRow>(
-      `SELECT id, language, code, created_at, updated_at
+  /**
+   * The room's public fields, or `undefined` when there is no such room.
+   * `logRowsPending` says whether log rows follow the snapshot, so that the
+   * stored plain-text code may be older than the document.
+   */
+  async find(roomId: string): Promise<(RoomRecord & { logRowsPending: boolean }) | undefined> {
+    const rows = await this.#db.query<RoomRow & { log_rows_pending: boolean }>(
+      `SELECT id, language, code, created_at, updated_at,
+         last_seq > snapshot_seq AS log_rows_pending
        FROM rooms WHERE id = $1`,
       [roomId],
     );
-    return rows.length ? toRecord(rows[0]) : undefined;
+    return rows.length
+      ? { ...toRecord(rows[0]), logRowsPending: rows[0].log_rows_pending }
+      : undefined;
   }
 
   /** Whether the room exists, without reading its contents. */

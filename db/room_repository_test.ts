@@ -48,6 +48,7 @@ for (const backend of backends) {
 
       await t.step("find and exists – know the room and only it", async () => {
         assert.equal((await repo(db).find(roomId))?.code, "x = 1");
+        assert.equal((await repo(db).find(roomId))?.logRowsPending, false);
         assert.equal(await repo(db).exists(roomId), true);
         assert.equal(await repo(db).find(generateRoomId()), undefined);
         assert.equal(await repo(db).exists(generateRoomId()), false);
@@ -112,6 +113,7 @@ for (const backend of backends) {
         const stored = await repo(db).load(roomId);
         assert.deepEqual(stored?.state, merged);
         assert.equal(stored?.snapshotSeq, 2);
+        assert.equal((await repo(db).find(roomId))?.logRowsPending, true, "row 3 follows");
         assert.deepEqual(stored?.updates.map((row) => row.seq), [3]);
         const record = await repo(db).find(roomId);
         assert.equal(record?.code, "y = 2");

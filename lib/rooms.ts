@@ -36,9 +36,11 @@ export async function findRoom(
 ): Promise<RoomRecord | undefined> {
   if (!isRoomId(roomId)) return undefined;
   const live = registry.get(roomId);
-  const record = await rooms.find(roomId);
-  if (!record) return undefined;
+  const found = await rooms.find(roomId);
+  if (!found) return undefined;
+  const { logRowsPending, ...record } = found;
   if (live) return { ...record, code: live.code, language: live.language };
+  if (!logRowsPending) return record;
   // Log rows not yet folded into the snapshot (a process stopped without
   // compacting) are newer than the stored plain text: rebuild the document.
   const stored = await rooms.load(roomId);

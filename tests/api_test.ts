@@ -49,6 +49,13 @@ Deno.test("POST /rooms – stores the language and code it is given", async () =
   assert.equal(response.status, 200);
   const body = await json(response);
   assert.equal(body.roomId, room.roomId);
+  assert.deepEqual(Object.keys(body).sort(), [
+    "code",
+    "createdAt",
+    "language",
+    "roomId",
+    "updatedAt",
+  ]);
   assert.equal(body.code, "print('hi')\n");
   assert.equal(body.language, "python");
   assert.ok(!Number.isNaN(Date.parse(body.createdAt as string)));
