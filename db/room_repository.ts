@@ -222,14 +222,6 @@ export class RoomRepository {
     });
   }
 
-  /** How many log rows wait for compaction, over all rooms. */
-  async pendingLogRows(): Promise<number> {
-    const [row] = await this.#db.query<{ count: unknown }>(
-      "SELECT count(*) AS count FROM room_updates",
-    );
-    return Number(row.count);
-  }
-
   /** Resolves when the database answers a trivial query. */
   async ping(): Promise<void> {
     await this.#db.query("SELECT 1");

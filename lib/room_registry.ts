@@ -181,11 +181,6 @@ export class RoomRegistry {
     if (entry.room.size === 0) this.#evictLater(entry);
   }
 
-  /** Writes every accepted update to the log. */
-  async drain(): Promise<void> {
-    await this.#log.drain();
-  }
-
   /** Stops taking participants, writes everything and compacts open rooms. */
   async close(): Promise<void> {
     this.#closed = true;
