@@ -34,6 +34,7 @@ import {
   selfCheck,
   type ServerKind,
 } from "./_wire.ts";
+import { seededRandom } from "../tests/_random.ts";
 
 /** One room this process opens. */
 export interface RoomPlan {
@@ -165,18 +166,6 @@ function recordPeak(series: number[], stats: WindowStats, at: number, value: num
   if (slot >= 0 && slot < 400 && !(series[slot] >= value)) series[slot] = value;
 }
 
-/** A small seeded generator (mulberry32), so runs repeat. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const USE_TIMEOUT = Deno.env.get("BENCH_TICKER") === "timeout";
 const COLORS = ["#30bced", "#6eeb83", "#ffbc42", "#ecd444", "#ee6352", "#9ac2c9", "#8acb88"];
 const LETTERS = "abcdefghijklmnopqrstuvwxyz";
@@ -285,7 +274,7 @@ class Generator {
   constructor(config: GeneratorConfig) {
     this.config = config;
     this.prefixed = config.kind === "hocuspocus";
-    this.rng = random(config.seed);
+    this.rng = seededRandom(config.seed);
     this.nextClientId = config.clientIdBase;
     this.period = 1000 / config.keysPerSecond;
     this.windows.set(-1, this.current);
