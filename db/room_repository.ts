@@ -150,42 +150,28 @@ export class RoomRepository {
   ): Promise<Map<string, AppendedRange>> {
     const appended = new Map<string, AppendedRange>();
     if (!entries.length) return appended;
-    // One statement, so one round trip (and an implicit transaction): lock
-    // the rooms in id order, number the updates after each room's last_seq,
-    // insert them, move last_seq on, and notify per room.
-    const params: unknown[] = [];
-    const values = entries.map((entry, i) => {
-      params.push(entry.roomId, entry.update);
-      return `($${2 * i + 1}, ${i}, $${2 * i + 2}::bytea)`;
-    });
-    const notify = options.notifyChannel
-      ? `, pg_notify($${
-        params.push(options.notifyChannel)
-      }, room_id || ':' || max(seq) || ':' || $${params.push(String(Date.now()))})`
-      : "";
+    // One call of duet_append_updates (db/migrations/0003), so one round trip
+    // and an implicit transaction; the updates travel as one bytea.
+    const offsets: number[] = [];
+    const lengths: number[] = [];
+    let total = 0;
+    for (const entry of entries) {
+      offsets.push(total);
+      lengths.push(entry.update.byteLength);
+      total += entry.update.byteLength;
+    }
+    const updates = new Uint8Array(total);
+    entries.forEach((entry, i) => updates.set(entry.update, offsets[i]));
     const rows = await this.#db.query<{ room_id: string; first_seq: unknown; last_seq: unknown }>(
-      `WITH input (room_id, ord, update) AS (VALUES ${values.join(", ")}),
-       locked AS (
-         SELECT id, last_seq FROM rooms
-         WHERE id IN (SELECT room_id FROM input) ORDER BY id FOR UPDATE
-       ),
-       numbered AS (
-         SELECT i.room_id, i.update,
-           l.last_seq + row_number() OVER (PARTITION BY i.room_id ORDER BY i.ord) AS seq
-         FROM input i JOIN locked l ON l.id = i.room_id
-       ),
-       inserted AS (
-         INSERT INTO room_updates (room_id, seq, update)
-         SELECT room_id, seq, update FROM numbered RETURNING room_id, seq
-       ),
-       bumped AS (
-         UPDATE rooms SET last_seq = m.seq
-         FROM (SELECT room_id, max(seq) AS seq FROM numbered GROUP BY room_id) AS m
-         WHERE rooms.id = m.room_id RETURNING rooms.id
-       )
-       SELECT room_id, min(seq) AS first_seq, max(seq) AS last_seq${notify}
-       FROM inserted GROUP BY room_id`,
-      params,
+      "SELECT room_id, first_seq, last_seq FROM duet_append_updates($1, $2, $3, $4, $5, $6)",
+      [
+        entries.map((entry) => entry.roomId),
+        updates,
+        offsets,
+        lengths,
+        options.notifyChannel ?? null,
+        String(Date.now()),
+      ],
     );
     for (const row of rows) {
       appended.set(row.room_id, { firstSeq: Number(row.first_seq), lastSeq: Number(row.last_seq) });
