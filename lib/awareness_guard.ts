@@ -85,6 +85,11 @@ export interface DecodedPresence {
   entries: PresenceEntry[];
   /** How many entries were skipped. */
   skipped: number;
+  /**
+   * True when nothing was skipped or stripped: the update as received says
+   * exactly what `entries` say, so it may be applied and relayed as it is.
+   */
+  verbatim: boolean;
 }
 
 const NULL_STATE = new TextEncoder().encode("null");
@@ -123,6 +128,7 @@ export function decodePresenceUpdate(
   }
 
   const entries: PresenceEntry[] = [];
+  let stripped = false;
   for (const { clientId, clock, json } of raw) {
     const removal = equalBytes(json, NULL_STATE);
     if (!options.accepts(clientId, removal)) continue;
@@ -153,9 +159,28 @@ export function decodePresenceUpdate(
         reason: "presence_refused",
       });
     }
+    stripped ||= !sameKeys(value, parsed.data);
     entries.push({ clientId, clock, state: parsed.data });
   }
-  return { entries, skipped: raw.length - entries.length };
+  const skipped = raw.length - entries.length;
+  return { entries, skipped, verbatim: skipped === 0 && !stripped };
+}
+
+/**
+ * Whether `parsed` (what the schema kept of `value`) has every key `value`
+ * has, at every depth. The schemas only drop keys, never change values, so
+ * equal key counts mean equal content.
+ */
+function sameKeys(value: unknown, parsed: unknown): boolean {
+  if (typeof parsed !== "object" || parsed === null) return true;
+  const keys = Object.keys(parsed);
+  if (Object.keys(value as object).length !== keys.length) return false;
+  for (const key of keys) {
+    if (
+      !sameKeys((value as Record<string, unknown>)[key], (parsed as Record<string, unknown>)[key])
+    ) return false;
+  }
+  return true;
 }
 
 /** Encodes entries as an awareness update, as y-protocols does. */

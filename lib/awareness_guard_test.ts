@@ -72,6 +72,27 @@ Deno.test("decodePresenceUpdate – drops unknown fields and re-encodes what y-p
   doc.destroy();
 });
 
+Deno.test("decodePresenceUpdate – verbatim only when nothing was skipped or stripped", () => {
+  const cursor = '{"anchor":{"tname":"code","assoc":0},"head":{"tname":"code","assoc":0}}';
+  const clean = `{"user":{"name":"Al","color":"#aabbcc"},"cursor":${cursor}}`;
+  assert.equal(decodePresenceUpdate(rawUpdate([7, 3, clean]), acceptAll).verbatim, true);
+  assert.equal(decodePresenceUpdate(rawUpdate([7, 3, "null"]), acceptAll).verbatim, true);
+  // A field dropped at the top, inside user, or deep inside the cursor.
+  for (
+    const json of [
+      `{"user":{"name":"Al","color":"#aabbcc"},"x":1}`,
+      `{"user":{"name":"Al","color":"#aabbcc","avatar":"x"}}`,
+      `{"cursor":{"anchor":{"tname":"code","evil":[1]},"head":{"tname":"code"}}}`,
+    ]
+  ) {
+    assert.equal(decodePresenceUpdate(rawUpdate([7, 3, json]), acceptAll).verbatim, false, json);
+  }
+  const skipping: DecodePresenceOptions = { ...acceptAll, accepts: (clientId) => clientId === 7 };
+  const mixed = decodePresenceUpdate(rawUpdate([7, 3, clean], [8, 1, clean]), skipping);
+  assert.equal(mixed.entries.length, 1);
+  assert.equal(mixed.verbatim, false);
+});
+
 Deno.test("decodePresenceUpdate – skips entries the sender may not speak for, unparsed", () => {
   const seen: [number, boolean][] = [];
   const update = rawUpdate([1, 1, "{not json"], [2, 1, "null"], [3, 5, "{}"]);

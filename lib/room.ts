@@ -63,6 +63,13 @@ export interface ReceiveOptions {
   maxPresenceBytes?: number;
 }
 
+function encodeAwarenessMessage(update: Uint8Array): Uint8Array {
+  const encoder = encoding.createEncoder();
+  encoding.writeVarUint(encoder, MessageType.awareness);
+  encoding.writeVarUint8Array(encoder, update);
+  return encoding.toUint8Array(encoder);
+}
+
 /**
  * A room's live state: its Yjs document, the presence of the people in it and
  * their connections. Sockets, storage and timers live elsewhere.
@@ -189,23 +196,21 @@ export class Room {
         this.#receiveSync(participant, message.decoder, options);
         break;
       case "awareness": {
-        const { entries } = decodePresenceUpdate(message.update, {
+        const { entries, verbatim } = decodePresenceUpdate(message.update, {
           accepts: (clientId, removal) => this.#speaksFor(participant, clientId, removal),
           maxStateBytes: options.maxPresenceBytes ?? DEFAULT_LIMITS.maxPresenceBytes,
         });
         // The provider re-sends everyone's presence it hears; those echoes end here.
         if (entries.length === 0) break;
-        const update = encodePresenceUpdate(entries);
+        // Relay the validated states: the message as received only when
+        // validation kept all of it (the usual case: one person's own state).
+        const update = verbatim ? message.update : encodePresenceUpdate(entries);
         try {
           awarenessProtocol.applyAwarenessUpdate(this.awareness, update, participant);
         } catch (error) {
           throw new ProtocolError(`Malformed awareness update: ${String(error)}`);
         }
-        // Relay the validated states, never the bytes as received.
-        const encoder = encoding.createEncoder();
-        encoding.writeVarUint(encoder, MessageType.awareness);
-        encoding.writeVarUint8Array(encoder, update);
-        const relay = encoding.toUint8Array(encoder);
+        const relay = verbatim ? data : encodeAwarenessMessage(update);
         this.#broadcast(relay, participant);
         this.#onLocalAwareness?.(relay);
         break;

@@ -242,6 +242,25 @@ Deno.test("Room – relays presence validated and stripped, and refuses bad colo
   bob.destroy();
 });
 
+Deno.test("Room – relays a presence message validation kept whole as the same bytes", () => {
+  const room = roomWith("");
+  const sent: Uint8Array[] = [];
+  const alice = new YjsPeer();
+  const bob = { send: (message: Uint8Array) => sent.push(message) };
+  room.join(alice);
+  room.join(bob);
+  sent.length = 0;
+  const message = alice.presence({ user: { name: "Alice", color: "#aa3355" } });
+  room.receive(alice, message);
+  assert.equal(sent.length, 1);
+  assert.equal(sent[0], message, "no copy, no re-encoding");
+  assert.deepEqual(room.awareness.getStates().get(alice.doc.clientID), {
+    user: { name: "Alice", color: "#aa3355" },
+  });
+  room.destroy();
+  alice.destroy();
+});
+
 function awarenessMessage(peer: YjsPeer, clients: number[]): Uint8Array {
   return Uint8Array.of(
     1,
