@@ -1,6 +1,6 @@
-import { PGlite } from "@electric-sql/pglite";
 import postgres from "postgres";
 import { Buffer } from "node:buffer";
+import { copyParams, type PgliteCall, type PgliteResponse, toError } from "./pglite_protocol.ts";
 
 /** The little of SQL the repository needs, the same on both backends. */
 export interface SqlClient {
@@ -38,50 +38,122 @@ export interface OpenDatabaseOptions {
   dataDir?: string;
 }
 
-/** Opens PostgreSQL (`databaseUrl`) or the embedded PGlite database. */
+/**
+ * Opens PostgreSQL (`databaseUrl`) or the embedded PGlite database. PGlite
+ * runs in a Web Worker (`pglite_worker.ts`), off the event loop.
+ */
 export async function openDatabase(
   options: OpenDatabaseOptions,
 ): Promise<SqlClient> {
   if (options.databaseUrl) return openPostgres(options.databaseUrl);
   const inMemory = !options.dataDir || options.dataDir.startsWith("memory://");
   if (!inMemory) await Deno.mkdir(options.dataDir!, { recursive: true });
-  const db = new PGlite(inMemory ? undefined : options.dataDir);
-  await db.waitReady;
-  return pgliteClient(db, () => db.close());
+  return await openPglite(inMemory ? undefined : options.dataDir);
 }
 
-interface PGliteLike {
-  query<Row>(text: string, params?: unknown[]): Promise<{ rows: Row[] }>;
-  exec(script: string): Promise<unknown>;
-}
-
-function pgliteClient(
-  db: PGliteLike & {
-    transaction<T>(work: (tx: PGliteLike) => Promise<T>): Promise<T>;
-  },
-  close: () => Promise<void>,
-): SqlClient {
-  const wrap = (target: PGliteLike): Omit<SqlClient, "transaction" | "close"> => ({
+async function openPglite(dataDir: string | undefined): Promise<SqlClient> {
+  const worker = new PgliteWorker();
+  try {
+    await worker.call({ kind: "open", dataDir });
+  } catch (error) {
+    worker.stop(new Error("PGlite did not start"));
+    throw new Error(`PGlite did not start: ${(error as Error).message}`, { cause: error });
+  }
+  const wrap = (txId?: number): Omit<SqlClient, "transaction" | "close"> => ({
     async query<Row>(text: string, params: unknown[] = []) {
-      return (await target.query<Row>(text, params)).rows;
+      const transfer: ArrayBuffer[] = [];
+      const call: PgliteCall = { kind: "query", text, params: copyParams(params, transfer), txId };
+      return (await worker.call(call, transfer) ?? []) as Row[];
     },
     async execute(script: string) {
-      await target.exec(script);
+      await worker.call({ kind: "execute", script, txId });
     },
   });
+  let lastTxId = 0;
+  let closing: Promise<void> | undefined;
   return {
-    ...wrap(db),
-    transaction<T>(work: (tx: SqlClient) => Promise<T>): Promise<T> {
-      return db.transaction((tx) =>
-        work({
-          ...wrap(tx),
+    ...wrap(),
+    async transaction<T>(work: (tx: SqlClient) => Promise<T>): Promise<T> {
+      const txId = ++lastTxId;
+      await worker.call({ kind: "begin", txId });
+      let result: T;
+      try {
+        result = await work({
+          ...wrap(txId),
           transaction: () => Promise.reject(new TypeError("Transactions do not nest")),
           close: () => Promise.reject(new TypeError("Close the outer client")),
-        })
-      );
+        });
+      } catch (error) {
+        // The caller needs the work's error. Should ROLLBACK fail as well, the
+        // worker has died, and the transaction with it.
+        await worker.call({ kind: "rollback", txId }).catch(() => {});
+        throw error;
+      }
+      await worker.call({ kind: "commit", txId });
+      return result;
     },
-    close,
+    close() {
+      closing ??= (async () => {
+        try {
+          await worker.call({ kind: "close" });
+        } finally {
+          worker.stop(new Error("The database is closed"));
+        }
+      })();
+      return closing;
+    },
   };
+}
+
+/** The main thread's end of `pglite_worker.ts`: numbered calls, one pending promise each. */
+class PgliteWorker {
+  #worker = new Worker(new URL("./pglite_worker.ts", import.meta.url), { type: "module" });
+  #pending = new Map<number, PromiseWithResolvers<unknown[] | undefined>>();
+  #lastId = 0;
+  #stopped: Error | undefined;
+
+  constructor() {
+    this.#worker.addEventListener("message", (event: MessageEvent<PgliteResponse>) => {
+      const response = event.data;
+      const pending = this.#pending.get(response.id);
+      if (!pending) return;
+      this.#pending.delete(response.id);
+      if (response.ok) pending.resolve(response.rows);
+      else pending.reject(toError(response.error));
+    });
+    this.#worker.addEventListener("error", (event) => {
+      // Unhandled, an error in the worker would end the whole process.
+      event.preventDefault();
+      this.stop(new Error(`The PGlite worker failed: ${event.message}`));
+    });
+    this.#worker.addEventListener("messageerror", () => {
+      // A response that cannot be read cannot be matched to its call either.
+      this.stop(new Error("The PGlite worker sent a response that could not be read"));
+    });
+  }
+
+  /** Sends `call` and resolves with the rows of the response, or rejects with its error. */
+  call(call: PgliteCall, transfer: ArrayBuffer[] = []): Promise<unknown[] | undefined> {
+    if (this.#stopped) return Promise.reject(this.#stopped);
+    const id = ++this.#lastId;
+    const pending = Promise.withResolvers<unknown[] | undefined>();
+    this.#pending.set(id, pending);
+    try {
+      this.#worker.postMessage({ ...call, id }, transfer);
+    } catch (error) {
+      this.#pending.delete(id);
+      pending.reject(error);
+    }
+    return pending.promise;
+  }
+
+  /** Terminates the worker; every call still pending, and every later one, rejects with `reason`. */
+  stop(reason: Error): void {
+    this.#stopped ??= reason;
+    this.#worker.terminate();
+    for (const pending of this.#pending.values()) pending.reject(this.#stopped);
+    this.#pending.clear();
+  }
 }
 
 // deno-lint-ignore no-explicit-any

@@ -54,6 +54,8 @@ export class UpdateLog {
   #retryDelayMs: number;
   #options: UpdateLogOptions;
   #pending: PendingUpdate[] = [];
+  /** When each pending update arrived, in the same order. */
+  #arrivals: number[] = [];
   #pendingBytes = 0;
   #pendingByRoom = new Map<string, number>();
   #timer?: TimerId;
@@ -96,6 +98,7 @@ export class UpdateLog {
   /** Queues an update; it is written within the window (or on retry). */
   append(roomId: string, update: Uint8Array): void {
     this.#pending.push({ roomId, update });
+    this.#arrivals.push(this.#clock.now());
     this.#pendingBytes += update.byteLength;
     this.#pendingByRoom.set(roomId, this.pendingFor(roomId) + 1);
     if (this.#timer === undefined && !this.#writing && this.#failures === 0) {
@@ -170,6 +173,7 @@ export class UpdateLog {
     }
     if (!ranges) return;
     this.#pending.splice(0, batch.length);
+    this.#arrivals.splice(0, batch.length);
     this.#pendingBytes -= bytes;
     for (const entry of batch) {
       const left = this.pendingFor(entry.roomId) - 1;
@@ -184,8 +188,14 @@ export class UpdateLog {
       ms: this.#clock.now() - started,
     });
     if (this.#pending.length) {
-      // More arrived while writing: they have waited long enough.
-      this.#timer ??= this.#clock.setTimeout(() => this.#writeNow(), 0);
+      // More arrived while writing. The oldest waits out its window (at once
+      // when it already has): a quick commit must not turn group commit into
+      // one commit per update, each paying a transaction's fixed cost.
+      const waited = this.#clock.now() - this.#arrivals[0];
+      this.#timer ??= this.#clock.setTimeout(
+        () => this.#writeNow(),
+        Math.max(0, this.#windowMs - waited),
+      );
     }
     this.#idle = this.#idle.filter((waiter) => {
       if (this.pendingFor(waiter.roomId) > 0) return true;

@@ -94,6 +94,29 @@ Deno.test("UpdateLog – keeps one batch in flight and sends what came meanwhile
   assert.deepEqual(store.batches.map((batch) => batch.length), [1, 2]);
 });
 
+Deno.test("UpdateLog – what came during a quick commit still waits out its window", async () => {
+  const clock = new FakeClock();
+  const store = new MemoryLog();
+  const log = new UpdateLog(store, { clock, windowMs: 20 });
+  store.hold();
+  log.append("a", bytes(1));
+  await clock.tick(20); // the first batch goes out and takes 5 ms
+  log.append("b", bytes(2));
+  await clock.tick(5);
+  store.release();
+  await settle();
+  await clock.tick(0);
+  assert.equal(store.batches.length, 1, "b has waited 5 ms of its 20");
+  log.append("c", bytes(3));
+  await clock.tick(14);
+  assert.equal(store.batches.length, 1);
+  await clock.tick(1);
+  assert.deepEqual(store.batches.map((batch) => batch.map((entry) => entry.roomId)), [
+    ["a"],
+    ["b", "c"],
+  ]);
+});
+
 Deno.test("UpdateLog – retries a failed batch with backoff, in order, and reports health", async () => {
   const clock = new FakeClock();
   const store = new MemoryLog();
