@@ -102,3 +102,16 @@ Deno.test("createDuetMetrics – names every metric the server and storage feed"
   assert.match(text, /^duet_log_rows_pending 40$/m);
   assert.match(text, /^duet_open_rooms 0$/m);
 });
+
+Deno.test("Counter.labels – counts into the same series as inc, looked up once", () => {
+  const registry = new MetricsRegistry();
+  const messages = registry.counter({ name: "m_total", help: "M.", labelNames: ["type"] });
+  const updates = messages.labels({ type: "update" });
+  updates.inc();
+  updates.inc(2);
+  messages.inc({ type: "update" });
+  assert.equal(messages.get({ type: "update" }), 4);
+  assert.equal(messages.get({ type: "awareness" }), 0);
+  assert.throws(() => updates.inc(-1), RangeError);
+  assert.throws(() => messages.labels({ kind: "update" }), TypeError);
+});

@@ -31,6 +31,17 @@ export interface AcceptOptions {
   address?: string;
 }
 
+/** What one message of a kind counts towards. */
+interface KindCounters {
+  in: Counted;
+  out: Counted;
+  /** For messages that carry a document update. */
+  updateIn?: Counted;
+  updateOut?: Counted;
+}
+
+type Counted = { inc(amount?: number): void };
+
 interface Connection extends Participant {
   roomId: string;
   socket: WebSocket;
@@ -61,6 +72,7 @@ export class SyncHub {
   /** Open sockets per client address key. */
   #addresses = new Map<string, number>();
   #keepAliveTimer?: ReturnType<typeof setInterval>;
+  #kindCounters = new Map<MessageKind, KindCounters>();
 
   constructor(registry: RoomRegistry, options: SyncHubOptions = {}) {
     this.#registry = registry;
@@ -170,7 +182,7 @@ export class SyncHub {
         return;
       }
       const message = new Uint8Array(event.data);
-      this.#count(this.#metrics?.messagesIn, messageKind(message));
+      this.#counters(messageKind(message))?.in.inc();
       if (!connection.inbox.push(message)) {
         this.#reject(
           connection,
@@ -246,8 +258,7 @@ export class SyncHub {
       this.#reject(connection, error);
       return false;
     }
-    const kind = messageKind(message);
-    if (kind === "update" || kind === "sync_step2") this.#metrics?.updatesIn.inc();
+    this.#counters(messageKind(message))?.updateIn?.inc();
     return true;
   }
 
@@ -270,9 +281,9 @@ export class SyncHub {
     }
     socket.send(message);
     connection.lastSentAt = Date.now();
-    const kind = messageKind(message);
-    this.#count(this.#metrics?.messagesOut, kind);
-    if (kind === "update" || kind === "sync_step2") this.#metrics?.updatesOut.inc();
+    const counters = this.#counters(messageKind(message));
+    counters?.out.inc();
+    counters?.updateOut?.inc();
   }
 
   /** Closes a connection for `error`, logging and counting it once. */
@@ -318,8 +329,22 @@ export class SyncHub {
     );
   }
 
-  #count(counter: DuetMetrics["messagesIn"] | undefined, kind: MessageKind): void {
-    counter?.inc({ type: kind });
+  /** The counters a message of this kind moves, looked up once per kind. */
+  #counters(kind: MessageKind): KindCounters | undefined {
+    const metrics = this.#metrics;
+    if (!metrics) return undefined;
+    let counters = this.#kindCounters.get(kind);
+    if (!counters) {
+      const carriesUpdate = kind === "update" || kind === "sync_step2";
+      counters = {
+        in: metrics.messagesIn.labels({ type: kind }),
+        out: metrics.messagesOut.labels({ type: kind }),
+        updateIn: carriesUpdate ? metrics.updatesIn.labels() : undefined,
+        updateOut: carriesUpdate ? metrics.updatesOut.labels() : undefined,
+      };
+      this.#kindCounters.set(kind, counters);
+    }
+    return counters;
   }
 
   #keepAlive(): void {
