@@ -29,6 +29,31 @@ export function cpuSeconds(pid: number): number {
   }
 }
 
+/**
+ * CPU seconds per thread of a process, summed by thread name (`comm`): Deno
+ * names its main thread after the program, Web Workers `worker-<n>`, V8's
+ * helpers (garbage collection, compilation) `V8 DefaultWorke`. Empty once gone.
+ */
+export function threadCpuSeconds(pid: number): Map<string, number> {
+  const byName = new Map<string, number>();
+  try {
+    for (const task of Deno.readDirSync(`/proc/${pid}/task`)) {
+      try {
+        const name = Deno.readTextFileSync(`/proc/${pid}/task/${task.name}/comm`).trim();
+        const stat = Deno.readTextFileSync(`/proc/${pid}/task/${task.name}/stat`);
+        const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+        const seconds = (Number(fields[11]) + Number(fields[12])) / (ticksPerSecond ?? 100);
+        byName.set(name, (byName.get(name) ?? 0) + seconds);
+      } catch {
+        // The thread ended between listing and reading.
+      }
+    }
+  } catch {
+    // The process is gone.
+  }
+  return byName;
+}
+
 /** Resident memory now and at its peak (VmRSS, VmHWM), in bytes. */
 export function memory(pid: number): { rss: number; peak: number } {
   try {

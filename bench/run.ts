@@ -10,6 +10,10 @@
  * deno task bench --servers=duet,yws   # a subset: relay, duet, yws, hocuspocus
  * ```
  *
+ * For digging into Duet: `DUET_BENCH_V8_FLAGS=--prof` passes V8 flags to it
+ * (read the isolate logs with `node --prof-process`), and
+ * `DUET_BENCH_KEEP_LOGS=1` keeps the servers' logs in the temporary folder.
+ *
  * Servers: the bare relay (bench/relay_server.ts, the floor), Duet (main.ts),
  * the reference y-websocket server and Hocuspocus (bench/reference/, on Node).
  */
@@ -22,6 +26,7 @@ import {
   memory,
   otherCpuSeconds,
   stealSeconds,
+  threadCpuSeconds,
 } from "./_proc.ts";
 import {
   decodeIncoming,
@@ -301,6 +306,12 @@ function killChildren(): void {
   }
 }
 
+/** V8 flags for Duet from `DUET_BENCH_V8_FLAGS`, e.g. `--prof` or `--trace-gc`. */
+function v8Flags(): string[] {
+  const flags = Deno.env.get("DUET_BENCH_V8_FLAGS");
+  return flags ? [`--v8-flags=${flags}`] : [];
+}
+
 async function startServer(
   kind: ServerKind,
   pinning: Pinning,
@@ -308,7 +319,7 @@ async function startServer(
 ): Promise<RunningServer> {
   const port = await freePort();
   const logPath = await Deno.makeTempFile({ prefix: `bench-${kind}-`, suffix: ".log" });
-  temporaryPaths.add(logPath);
+  if (!Deno.env.get("DUET_BENCH_KEEP_LOGS")) temporaryPaths.add(logPath);
   let dataDir: string | undefined;
   let memoryFile: string | undefined;
   let command: string;
@@ -332,7 +343,7 @@ async function startServer(
       env.DUET_MAX_CONNECTIONS_PER_ADDRESS = "1000000";
       env.DUET_ROOMS_PER_MINUTE = "1000000";
       command = Deno.execPath();
-      args = ["run", "-A", `${ROOT}main.ts`];
+      args = ["run", "-A", ...v8Flags(), `${ROOT}main.ts`];
       if (options.memoryProbe) {
         memoryFile = await Deno.makeTempFile({ prefix: "duet-bench-memory-", suffix: ".json" });
         temporaryPaths.add(memoryFile);
@@ -455,7 +466,7 @@ async function startServer(
           `${kind} logged ${problems.length} warnings/errors, e.g.: ${problems[0].slice(0, 200)}`,
         );
       }
-      await Deno.remove(logPath).catch(() => {});
+      if (!Deno.env.get("DUET_BENCH_KEEP_LOGS")) await Deno.remove(logPath).catch(() => {});
     },
   };
 }
@@ -717,6 +728,8 @@ interface StepResult {
   stealPercent: number;
   /** CPU used by processes not part of the benchmark (other work on the machine), % of one core. */
   otherCpuPercent: number;
+  /** Duet's CPU by thread over the window, in % of one core. */
+  threads?: ThreadSplit;
   /** Duet's update-log group commits during the window, from its /metrics. */
   commits?: CommitFigures;
   sendLagP99: number;
@@ -796,6 +809,7 @@ async function measureWindow(
   const steal0 = stealSeconds();
   const table0 = allProcessesCpu();
   const metrics0 = server.kind === "duet" ? await scrapeDuetMetrics(server) : undefined;
+  const threads0 = server.kind === "duet" ? threadCpuSeconds(server.pid) : undefined;
   const genCpu0 = generators.reduce((sum, g) => sum + cpuSeconds(g.pid), 0);
   let rssPeak = memory(server.pid).rss;
   const sampler = setInterval(() => {
@@ -809,6 +823,7 @@ async function measureWindow(
   const steal = stealSeconds() - steal0;
   const ours = new Set([server.pid, Deno.pid, ...generators.map((g) => g.pid)]);
   const other = otherCpuSeconds(table0, allProcessesCpu(), ours);
+  const threads1 = threads0 ? threadCpuSeconds(server.pid) : undefined;
   const metrics1 = metrics0 ? await scrapeDuetMetrics(server) : undefined;
   const genCpu = generators.reduce((sum, g) => sum + cpuSeconds(g.pid), 0) - genCpu0;
   clearInterval(sampler);
@@ -858,6 +873,7 @@ async function measureWindow(
     errors,
     errorKinds,
     serverCpuPercent: (serverCpu / wall) * 100,
+    threads: threads0 && threads1 ? threadSplit(threads0, threads1, wall) : undefined,
     cpuPerKeystrokeUs: keystrokes ? (serverCpu / keystrokes) * 1e6 : NaN,
     serverRssMiB: rssPeak / 2 ** 20,
     serverPeakRssMiB: mem.peak / 2 ** 20,
@@ -1103,6 +1119,30 @@ async function coupling(
   } finally {
     await generator.stop();
   }
+}
+
+/** Duet's CPU by thread: the event loop, the database worker, the rest (V8's helpers). */
+interface ThreadSplit {
+  mainPercent: number;
+  databasePercent: number;
+  otherPercent: number;
+}
+
+function threadSplit(
+  before: Map<string, number>,
+  after: Map<string, number>,
+  wall: number,
+): ThreadSplit {
+  const split = { mainPercent: 0, databasePercent: 0, otherPercent: 0 };
+  for (const [name, seconds] of after) {
+    const percent = ((seconds - (before.get(name) ?? 0)) / wall) * 100;
+    // Deno names the main thread after the executable; Web Workers worker-<n>
+    // (Duet starts one, for the embedded database).
+    if (name === "deno") split.mainPercent += percent;
+    else if (name.startsWith("worker-")) split.databasePercent += percent;
+    else split.otherPercent += percent;
+  }
+  return split;
 }
 
 function describe(step: StepResult): string {
@@ -1583,19 +1623,22 @@ function render(env: Environment, all: ServerResults[], mem: MemoryResults | und
   );
   if (duetSteps.length) {
     out(
-      "Where Duet's time goes: its update log writes every accepted update to the database by group commit; from Duet's `/metrics` over each window:",
+      "Where Duet's time goes: its update log writes every accepted update to the database by group commit (from Duet's `/metrics` over each window), and its CPU by thread (from /proc): the event loop (sockets, Yjs), the Web Worker that runs the embedded database, and V8's helper threads (garbage collection, compilation):",
     );
     out();
     out(
-      "| Step | Typists | Commits / s | Updates / commit | Mean commit ms | Time inside commits | Server CPU % |",
+      "| Step | Typists | Commits / s | Updates / commit | Mean commit ms | Time inside commits | Server CPU % | Event loop CPU % | Database worker CPU % | V8 helpers CPU % |",
     );
-    out("| --- | ---: | ---: | ---: | ---: | ---: | ---: |");
+    out("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
     for (const step of duetSteps) {
       const c = step.commits!;
+      const t = step.threads;
       out(
         `| ${step.rooms} × ${step.perRoom} | ${step.typists} | ${fmt(c.perSecond, 0)} | ${
           fmt(c.updatesPerCommit, 1)
-        } | ${fmt(c.meanMs)} | ${fmt(c.busyPercent, 0)} % | ${fmt(step.serverCpuPercent, 0)} |`,
+        } | ${fmt(c.meanMs)} | ${fmt(c.busyPercent, 0)} % | ${fmt(step.serverCpuPercent, 0)} | ${
+          t ? fmt(t.mainPercent, 0) : "–"
+        } | ${t ? fmt(t.databasePercent, 0) : "–"} | ${t ? fmt(t.otherPercent, 0) : "–"} |`,
       );
     }
     out();
