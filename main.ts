@@ -61,6 +61,7 @@ export async function startServer(
     onCommit: (stats) => {
       metrics.commitBatchUpdates.observe(stats.updates);
       metrics.commitSeconds.observe(stats.ms / 1000);
+      metrics.commitMainThreadSeconds.observe(stats.mainThreadMs / 1000);
     },
     onBusLag: (ms) => metrics.busLagSeconds.observe(ms / 1000),
   });

@@ -256,6 +256,8 @@ export interface DuetMetrics {
   commitBatchUpdates: Histogram;
   /** Seconds per group commit (fed by the storage layer). */
   commitSeconds: Histogram;
+  /** Seconds of each group commit spent on the event loop's thread. */
+  commitMainThreadSeconds: Histogram;
   /** Update-log rows not yet folded into a snapshot (fed by the storage layer). */
   logRowsPending: Gauge;
   /** Seconds between a change in one process and its arrival in another (fed by the bus). */
@@ -306,6 +308,12 @@ export function createDuetMetrics(): DuetMetrics {
       name: "duet_commit_seconds",
       help: "Time to write one group commit, in seconds.",
       buckets: SECONDS_BUCKETS,
+    }),
+    commitMainThreadSeconds: registry.histogram({
+      name: "duet_commit_main_thread_seconds",
+      help:
+        "Time of one group commit spent on the event loop's thread (cutting the batch, handing it to the database), in seconds.",
+      buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05],
     }),
     logRowsPending: registry.gauge({
       name: "duet_log_rows_pending",

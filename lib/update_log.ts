@@ -36,7 +36,14 @@ export interface UpdateLogOptions {
 export interface CommitStats {
   updates: number;
   bytes: number;
+  /** From cutting the batch to its commit, wall time. */
   ms: number;
+  /**
+   * The part of that spent on this thread: cutting the batch (with `onBatch`)
+   * and handing it to the store. The rest is the database's (PGlite's worker
+   * or the PostgreSQL server).
+   */
+  mainThreadMs: number;
 }
 
 /**
@@ -142,17 +149,21 @@ export class UpdateLog {
 
   async #write(): Promise<void> {
     if (this.#writing || !this.#pending.length) return;
+    const cutAt = performance.now();
     const batch = this.#pending.slice(0, this.#maxBatch);
     const roomIds = new Set(batch.map((entry) => entry.roomId));
     this.#options.onBatch?.(roomIds);
     const bytes = batch.reduce((sum, entry) => sum + entry.update.byteLength, 0);
     const started = this.#clock.now();
     let ranges: Map<string, AppendedRange> | undefined;
+    let mainThreadMs = 0;
     this.#writing = (async () => {
       try {
-        ranges = await this.#store.appendUpdates(batch, {
+        const appending = this.#store.appendUpdates(batch, {
           notifyChannel: this.#options.notifyChannel,
         });
+        mainThreadMs = performance.now() - cutAt;
+        ranges = await appending;
       } catch (error) {
         this.#failures++;
         const delay = Math.min(5_000, this.#retryDelayMs * 2 ** (this.#failures - 1));
@@ -186,6 +197,7 @@ export class UpdateLog {
       updates: batch.length,
       bytes,
       ms: this.#clock.now() - started,
+      mainThreadMs,
     });
     if (this.#pending.length) {
       // More arrived while writing. The oldest waits out its window (at once
