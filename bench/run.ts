@@ -1634,7 +1634,7 @@ function render(env: Environment, all: ServerResults[], mem: MemoryResults | und
     );
     out();
     out(
-      "| Step | Typists | Commits / s | Updates / commit | Mean commit ms | Of which on the event loop, ms | Time inside commits | Server CPU % | Event loop CPU % | Database worker CPU % | V8 helpers CPU % |",
+      "| Step | Typists | Commits / s | Updates / commit | Mean commit ms | Event loop ms / commit (wall) | Time inside commits | Server CPU % | Event loop CPU % | Database worker CPU % | V8 helpers CPU % |",
     );
     out("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
     for (const step of duetSteps) {
