@@ -36,6 +36,8 @@ export interface OpenDatabaseOptions {
   databaseUrl?: string;
   /** The embedded database's folder; `memory://` or `undefined` keeps it in memory. */
   dataDir?: string;
+  /** Embedded only: how often PGlite (which has no autovacuum) is vacuumed; default a minute. */
+  vacuumIntervalMs?: number;
 }
 
 /**
@@ -48,13 +50,19 @@ export async function openDatabase(
   if (options.databaseUrl) return openPostgres(options.databaseUrl);
   const inMemory = !options.dataDir || options.dataDir.startsWith("memory://");
   if (!inMemory) await Deno.mkdir(options.dataDir!, { recursive: true });
-  return await openPglite(inMemory ? undefined : options.dataDir);
+  return await openPglite(
+    inMemory ? undefined : options.dataDir,
+    options.vacuumIntervalMs ?? 60_000,
+  );
 }
 
-async function openPglite(dataDir: string | undefined): Promise<SqlClient> {
+async function openPglite(
+  dataDir: string | undefined,
+  vacuumIntervalMs: number,
+): Promise<SqlClient> {
   const worker = new PgliteWorker();
   try {
-    await worker.call({ kind: "open", dataDir });
+    await worker.call({ kind: "open", dataDir, vacuumIntervalMs });
   } catch (error) {
     worker.stop(new Error("PGlite did not start"));
     throw new Error(`PGlite did not start: ${(error as Error).message}`, { cause: error });

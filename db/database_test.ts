@@ -194,3 +194,36 @@ Deno.test("openDatabase (PGlite worker) – keeps committed data in its folder",
     await Deno.remove(dataDir, { recursive: true });
   }
 });
+
+Deno.test("openDatabase (PGlite worker) – vacuums, so deleted rows' space is used again", async () => {
+  const db = await openDatabase({ vacuumIntervalMs: 20 });
+  try {
+    await db.execute("CREATE TABLE churn (id int PRIMARY KEY, data text NOT NULL)");
+    const fill = () =>
+      db.execute("INSERT INTO churn SELECT n, repeat('x', 200) FROM generate_series(1, 2000) n");
+    const size = async () =>
+      Number(
+        (await db.query<{ bytes: unknown }>("SELECT pg_relation_size('churn') AS bytes"))[0]
+          .bytes,
+      );
+    const vacuums = async () =>
+      Number(
+        (await db.query<{ n: unknown }>(
+          "SELECT vacuum_count AS n FROM pg_stat_user_tables WHERE relname = 'churn'",
+        ))[0].n,
+      );
+    await fill();
+    const full = await size();
+    await db.execute("DELETE FROM churn");
+    const before = await vacuums();
+    const deadline = Date.now() + 10_000;
+    while (await vacuums() === before) {
+      assert.ok(Date.now() < deadline, "no VACUUM ran within 10 s");
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    await fill();
+    assert.equal(await size(), full, "the second fill reused the first one's pages (without VACUUM the table doubles)");
+  } finally {
+    await db.close();
+  }
+});

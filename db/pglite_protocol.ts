@@ -12,8 +12,11 @@
 
 /** What the main thread asks of the worker, before it is numbered. */
 export type PgliteCall =
-  /** Starts PGlite; `dataDir` undefined keeps it in memory. */
-  | { kind: "open"; dataDir?: string }
+  /**
+   * Starts PGlite; `dataDir` undefined keeps it in memory. PGlite has no
+   * autovacuum, so the worker runs `VACUUM` every `vacuumIntervalMs`.
+   */
+  | { kind: "open"; dataDir?: string; vacuumIntervalMs: number }
   | { kind: "query"; text: string; params: unknown[]; txId?: number }
   | { kind: "execute"; script: string; txId?: number }
   | { kind: "begin"; txId: number }

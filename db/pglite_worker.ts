@@ -21,6 +21,7 @@ interface OpenTransaction {
 }
 
 let db: PGlite | undefined;
+let vacuumTimer: ReturnType<typeof setInterval> | undefined;
 const transactions = new Map<number, OpenTransaction>();
 // Thrown out of the transaction callback to make PGlite roll back.
 const ROLLBACK = Symbol("rollback");
@@ -43,6 +44,7 @@ async function handle(request: PgliteRequest): Promise<unknown[] | undefined> {
       if (db) throw new TypeError("PGlite is already open");
       db = new PGlite(request.dataDir);
       await db.waitReady;
+      vacuumTimer = setInterval(vacuum, request.vacuumIntervalMs);
       return undefined;
     case "query":
       return (await target(request.txId).query(request.text, request.params)).rows;
@@ -62,8 +64,29 @@ async function handle(request: PgliteRequest): Promise<unknown[] | undefined> {
       return undefined;
     }
     case "close":
+      clearInterval(vacuumTimer);
       await open().close();
       return undefined;
+  }
+}
+
+/**
+ * PGlite is PostgreSQL in single-user mode: no autovacuum runs, so the rows
+ * compaction deletes would keep their space (and their index entries) for
+ * ever, and an embedded database would grow by every keystroke ever typed.
+ * A plain VACUUM makes that space reusable; it waits its turn behind any
+ * open transaction, like every other statement here.
+ */
+let vacuuming = false;
+async function vacuum(): Promise<void> {
+  if (vacuuming || !db || db.closed) return;
+  vacuuming = true;
+  try {
+    await db.exec("VACUUM");
+  } catch {
+    // The next statement that needs the database reports what is wrong.
+  } finally {
+    vacuuming = false;
   }
 }
 
