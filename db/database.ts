@@ -49,11 +49,27 @@ export async function openDatabase(
 ): Promise<SqlClient> {
   if (options.databaseUrl) return openPostgres(options.databaseUrl);
   const inMemory = !options.dataDir || options.dataDir.startsWith("memory://");
-  if (!inMemory) await Deno.mkdir(options.dataDir!, { recursive: true });
-  return await openPglite(
-    inMemory ? undefined : options.dataDir,
-    options.vacuumIntervalMs ?? 60_000,
-  );
+  const vacuumIntervalMs = options.vacuumIntervalMs ?? 60_000;
+  if (inMemory) return await openPglite(undefined, vacuumIntervalMs);
+  const dataDir = options.dataDir!;
+  await Deno.mkdir(dataDir, { recursive: true });
+  if (!(await exists(`${dataDir}/PG_VERSION`))) {
+    // Creating the database (initdb) leaves PGlite holding about 300 MB it
+    // never gives back; a worker that only opens it again starts from half
+    // that. Done once, on the first start with a new folder.
+    await (await openPglite(dataDir, vacuumIntervalMs)).close();
+  }
+  return await openPglite(dataDir, vacuumIntervalMs);
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.stat(path);
+    return true;
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return false;
+    throw error;
+  }
 }
 
 async function openPglite(

@@ -222,7 +222,11 @@ Deno.test("openDatabase (PGlite worker) – vacuums, so deleted rows' space is u
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
     await fill();
-    assert.equal(await size(), full, "the second fill reused the first one's pages (without VACUUM the table doubles)");
+    assert.equal(
+      await size(),
+      full,
+      "the second fill reused the first one's pages (without VACUUM the table doubles)",
+    );
   } finally {
     await db.close();
   }
