@@ -39,6 +39,7 @@ import {
 } from "./_wire.ts";
 import type { GeneratorConfig, RoomPlan, VerifyResult, WindowReport } from "./load_generator.ts";
 import { codeLike } from "./load_generator.ts";
+import { measureStartup, renderStartup, type StartupCase } from "./startup.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
 const DOC_PATH = `${ROOT}docs/benchmarks.md`;
@@ -71,6 +72,8 @@ interface Profile {
   serverReserveSeconds: number;
   /** Seconds the memory and churn sections need besides the churn itself. */
   memoryReserveSeconds: number;
+  /** Seconds the start-up section needs. */
+  startupReserveSeconds: number;
   /** Longest wait for other work on the machine to calm down before starting. */
   quietWaitSeconds: number;
   /** The whole run must end within this; later sweep steps are skipped to keep it. */
@@ -103,6 +106,7 @@ const FULL: Profile = {
   churnRooms: 100,
   serverReserveSeconds: 50,
   memoryReserveSeconds: 65,
+  startupReserveSeconds: 55,
   quietWaitSeconds: 20,
   budgetSeconds: 570,
 };
@@ -127,6 +131,7 @@ const QUICK: Profile = {
   churnRooms: 20,
   serverReserveSeconds: 6,
   memoryReserveSeconds: 20,
+  startupReserveSeconds: 20,
   quietWaitSeconds: 6,
   budgetSeconds: 100,
 };
@@ -144,7 +149,7 @@ const LABELS: Record<ServerKind, string> = {
   hocuspocus: "Hocuspocus",
 };
 
-const SECTIONS = ["sweep", "groups", "coupling", "memory"] as const;
+const SECTIONS = ["sweep", "groups", "coupling", "memory", "startup"] as const;
 type Section = typeof SECTIONS[number];
 
 interface Options {
@@ -1510,7 +1515,12 @@ interface Environment {
   seconds: number;
 }
 
-function render(env: Environment, all: ServerResults[], mem: MemoryResults | undefined): string {
+function render(
+  env: Environment,
+  all: ServerResults[],
+  mem: MemoryResults | undefined,
+  startup: StartupCase[] | undefined,
+): string {
   const by = (kind: ServerKind) => all.find((r) => r.kind === kind);
   const at = (kind: ServerKind, rooms: number) => by(kind)?.sweep.find((s) => s.rooms === rooms);
   const groupAt = (kind: ServerKind, size: number) =>
@@ -1756,6 +1766,7 @@ function render(env: Environment, all: ServerResults[], mem: MemoryResults | und
     );
     out();
   }
+  if (startup) lines.push(...renderStartup(startup));
   out("## How it is measured");
   out();
   out(
@@ -1883,9 +1894,11 @@ async function main(): Promise<void> {
   const info = machine();
   const budget = profile.budgetSeconds + Math.max(0, options.churnSeconds - profile.churnSeconds);
   // Time the memory and churn sections need at the end.
-  const tail = options.servers.includes("duet") && options.sections.includes("memory")
-    ? options.churnSeconds + profile.memoryReserveSeconds
-    : 0;
+  const duet = options.servers.includes("duet");
+  const tail =
+    (duet && options.sections.includes("memory")
+      ? options.churnSeconds + profile.memoryReserveSeconds
+      : 0) + (duet && options.sections.includes("startup") ? profile.startupReserveSeconds : 0);
   // The least sweep worth having: up to three steps.
   const minSweep = Math.min(3, profile.sweepRooms.length) *
     (profile.windowSeconds + profile.warmupMs / 1000 + 2);
@@ -1895,7 +1908,9 @@ async function main(): Promise<void> {
     }`,
   );
   const all: ServerResults[] = [];
-  const serverSections = options.sections.some((section) => section !== "memory");
+  const serverSections = options.sections.some((section) =>
+    section !== "memory" && section !== "startup"
+  );
   await waitForQuiet(profile.quietWaitSeconds);
   for (const [i, kind] of (serverSections ? options.servers : []).entries()) {
     // Each server's sweep must leave time for the servers after it and the tail.
@@ -1907,6 +1922,13 @@ async function main(): Promise<void> {
   const mem = options.servers.includes("duet") && options.sections.includes("memory")
     ? await memorySection(pinning, options)
     : undefined;
+  const startup = options.servers.includes("duet") && options.sections.includes("startup")
+    ? await measureStartup(
+      (command, args) => pinned(pinning.server, command, args),
+      profile.name === "full" ? 3 : 1,
+    )
+    : undefined;
+  for (const c of startup ?? []) log(`start-up: ${c.label}: median ${c.medianMs.toFixed(0)} ms`);
   const env: Environment = {
     date: new Date().toISOString().replace(/\.\d+Z$/, "Z"),
     nproc,
@@ -1921,7 +1943,7 @@ async function main(): Promise<void> {
     churnSeconds: options.churnSeconds,
     seconds: elapsed(),
   };
-  const markdown = render(env, all, mem);
+  const markdown = render(env, all, mem, startup);
   console.log(markdown);
   if (options.write) {
     await Deno.writeTextFile(DOC_PATH, markdown);
