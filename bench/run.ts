@@ -106,9 +106,9 @@ const FULL: Profile = {
   churnRooms: 100,
   serverReserveSeconds: 50,
   memoryReserveSeconds: 65,
-  startupReserveSeconds: 55,
+  startupReserveSeconds: 40,
   quietWaitSeconds: 20,
-  budgetSeconds: 570,
+  budgetSeconds: 585,
 };
 
 const QUICK: Profile = {
