@@ -108,7 +108,7 @@ const FULL: Profile = {
   memoryReserveSeconds: 65,
   startupReserveSeconds: 40,
   quietWaitSeconds: 20,
-  budgetSeconds: 585,
+  budgetSeconds: 595,
 };
 
 const QUICK: Profile = {
