@@ -1072,65 +1072,44 @@ async function coupling(
 ): Promise<void> {
   const small = await server.createRoom();
   const big = await server.createRoom();
-  // Warm: the big room stays open (a seeder inserted 1 MB and stays), so each
-  // join costs the server an encoding of the whole document and its sending.
-  {
+  // Two people type in the small room while `plan`'s openers come and go.
+  const measure = async (label: string, plan: Partial<GeneratorConfig>) => {
     const generator = GeneratorProcess.start(server, pinning, {
       rooms: [{ name: small, typists: 2 }],
-      seedRooms: [{ name: big, bytes: 1_000_000 }],
-      openers: { rooms: [big], perSecond: profile.opensPerSecond },
+      ...plan,
     });
     try {
-      await readyOrThrow(generator, `${server.kind} coupling`);
+      await readyOrThrow(generator, `${server.kind} ${label}`);
       generator.send({ cmd: "start", delayMs: 100 });
       await sleep(profile.warmupMs + 100);
-      results.coupling = await measureWindow(
+      const step = await measureWindow(
         server,
         [generator],
         probe,
         profile.couplingSeconds,
         profile.drainMs,
-        {
-          rooms: 1,
-          perRoom: 2,
-          typists: 2,
-        },
+        { rooms: 1, perRoom: 2, typists: 2 },
       );
-      log(`coupling ${describe(results.coupling)}; opens ${results.coupling.opens}`);
+      log(`${label} ${describe(step)}; opens ${step.opens}`);
+      return step;
     } finally {
       await generator.stop();
     }
-  }
+  };
+  // Warm: the big room stays open (a seeder inserted 1 MB and stays), so each
+  // join costs the server an encoding of the whole document and its sending.
+  results.coupling = await measure("coupling", {
+    seedRooms: [{ name: big, bytes: 1_000_000 }],
+    openers: { rooms: [big], perSecond: profile.opensPerSecond },
+  });
   if (server.kind !== "duet" || profile.coldRooms === 0) return;
   await quiesce(server);
   // Cold (Duet only, the others keep no storage): distinct stored 1 MB rooms,
   // each opened from the database, flushed and dropped when its opener leaves.
-  const code = codeLike(1_000_000);
-  const cold = await createRooms(server, profile.coldRooms, code);
-  const generator = GeneratorProcess.start(server, pinning, {
-    rooms: [{ name: small, typists: 2 }],
+  const cold = await createRooms(server, profile.coldRooms, codeLike(1_000_000));
+  results.couplingCold = await measure("cold coupling", {
     openers: { rooms: cold, perSecond: profile.opensPerSecond },
   });
-  try {
-    await readyOrThrow(generator, `${server.kind} cold coupling`);
-    generator.send({ cmd: "start", delayMs: 100 });
-    await sleep(profile.warmupMs + 100);
-    results.couplingCold = await measureWindow(
-      server,
-      [generator],
-      probe,
-      profile.couplingSeconds,
-      profile.drainMs,
-      {
-        rooms: 1,
-        perRoom: 2,
-        typists: 2,
-      },
-    );
-    log(`cold coupling ${describe(results.couplingCold)}; opens ${results.couplingCold.opens}`);
-  } finally {
-    await generator.stop();
-  }
 }
 
 /** Duet's CPU by thread: the event loop, the database worker, the rest (V8's helpers). */
