@@ -99,8 +99,7 @@ export class Counter extends ValueMetric {
 
   /** Adds `amount` (default 1) to the series with these labels. */
   inc(labels?: Labels, amount = 1): void {
-    if (!(amount >= 0)) throw new RangeError(`A counter cannot go down (${this.name})`);
-    this.seriesFor(labels).value += amount;
+    this.#add(this.seriesFor(labels), amount);
   }
 
   /**
@@ -109,13 +108,12 @@ export class Counter extends ValueMetric {
    */
   labels(labels?: Labels): { inc(amount?: number): void } {
     const series = this.seriesFor(labels);
-    const name = this.name;
-    return {
-      inc(amount = 1) {
-        if (!(amount >= 0)) throw new RangeError(`A counter cannot go down (${name})`);
-        series.value += amount;
-      },
-    };
+    return { inc: (amount = 1) => this.#add(series, amount) };
+  }
+
+  #add(series: { value: number }, amount: number): void {
+    if (!(amount >= 0)) throw new RangeError(`A counter cannot go down (${this.name})`);
+    series.value += amount;
   }
 }
 
