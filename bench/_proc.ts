@@ -18,15 +18,18 @@ export async function clockTicks(): Promise<number> {
 /** User plus system CPU seconds the process has used (all its threads), or NaN once it is gone. */
 export function cpuSeconds(pid: number): number {
   try {
-    const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
-    // The command name may hold spaces; fields after its closing parenthesis are fixed.
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    const utime = Number(fields[11]);
-    const stime = Number(fields[12]);
-    return (utime + stime) / (ticksPerSecond ?? 100);
+    return statCpuSeconds(`/proc/${pid}/stat`);
   } catch {
     return NaN;
   }
+}
+
+/** utime + stime, in seconds, from a `/proc/…/stat` file (a process's or a thread's). */
+function statCpuSeconds(path: string): number {
+  const stat = Deno.readTextFileSync(path);
+  // The command name may hold spaces; fields after its closing parenthesis are fixed.
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / (ticksPerSecond ?? 100);
 }
 
 /**
@@ -40,9 +43,7 @@ export function threadCpuSeconds(pid: number): Map<string, number> {
     for (const task of Deno.readDirSync(`/proc/${pid}/task`)) {
       try {
         const name = Deno.readTextFileSync(`/proc/${pid}/task/${task.name}/comm`).trim();
-        const stat = Deno.readTextFileSync(`/proc/${pid}/task/${task.name}/stat`);
-        const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-        const seconds = (Number(fields[11]) + Number(fields[12])) / (ticksPerSecond ?? 100);
+        const seconds = statCpuSeconds(`/proc/${pid}/task/${task.name}/stat`);
         byName.set(name, (byName.get(name) ?? 0) + seconds);
       } catch {
         // The thread ended between listing and reading.

@@ -578,19 +578,24 @@ class Generator {
     }
   }
 
+  /** A client of room `name` that does not type on the schedule (a seeder, an opener). */
+  visitor(name: string): Client {
+    const room: Room = {
+      plan: { name, typists: 0 },
+      prefix: framePrefix(this.config.kind, name),
+      clients: [],
+      verify: false,
+    };
+    return new Client(this.nextClientId++, room, false);
+  }
+
   /** Seeds big documents: one client inserts `bytes` characters and stays. */
   async seed(): Promise<void> {
     for (const { name, bytes } of this.config.seedRooms ?? []) {
-      const room: Room = {
-        plan: { name, typists: 0 },
-        prefix: framePrefix(this.config.kind, name),
-        clients: [],
-        verify: false,
-      };
-      const client = new Client(this.nextClientId++, room, false);
+      const client = this.visitor(name);
       if (!(await this.connect(client))) continue;
       client.socket!.send(
-        encodeInsert(room.prefix, { client: client.id, clock: 0 }, null, codeLike(bytes)),
+        encodeInsert(client.room.prefix, { client: client.id, clock: 0 }, null, codeLike(bytes)),
       );
       this.seeders.push(client);
     }
@@ -611,13 +616,7 @@ class Generator {
   }
 
   async openOnce(name: string): Promise<void> {
-    const room: Room = {
-      plan: { name, typists: 0 },
-      prefix: framePrefix(this.config.kind, name),
-      clients: [],
-      verify: false,
-    };
-    const client = new Client(this.nextClientId++, room, false);
+    const client = this.visitor(name);
     const window = this.current;
     const started = performance.now();
     if (await this.connect(client)) {

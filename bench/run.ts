@@ -40,6 +40,7 @@ import {
 import type { GeneratorConfig, RoomPlan, VerifyResult, WindowReport } from "./load_generator.ts";
 import { codeLike } from "./load_generator.ts";
 import { measureStartup, renderStartup, type StartupCase } from "./startup.ts";
+import { freePort } from "../tests/_process.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
 const DOC_PATH = `${ROOT}docs/benchmarks.md`;
@@ -240,14 +241,6 @@ async function commandOutput(command: string, args: string[]): Promise<string> {
   }
 }
 
-async function freePort(): Promise<number> {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const { port } = listener.addr as Deno.NetAddr;
-  listener.close();
-  await sleep(10);
-  return port;
-}
-
 /** CPU sets for the server and the load, when the machine has two cores or more. */
 interface Pinning {
   server?: string;
@@ -322,7 +315,7 @@ async function startServer(
   pinning: Pinning,
   options: { memoryProbe?: boolean } = {},
 ): Promise<RunningServer> {
-  const port = await freePort();
+  const port = freePort();
   const logPath = await Deno.makeTempFile({ prefix: `bench-${kind}-`, suffix: ".log" });
   if (!Deno.env.get("DUET_BENCH_KEEP_LOGS")) temporaryPaths.add(logPath);
   let dataDir: string | undefined;
@@ -1272,49 +1265,41 @@ async function memorySection(pinning: Pinning, options: Options): Promise<Memory
     }
     result.baseline = await settledMemory(server);
     const open: GeneratorProcess[] = [];
+    // Opens `count` of something with `start` and records the growth per each.
+    const measure = async (
+      label: string,
+      count: number,
+      start: () => GeneratorProcess,
+      bytes?: number,
+    ) => {
+      const before = await settledMemory(server);
+      const g = start();
+      await readyOrThrow(g, `memory: ${label}`);
+      open.push(g);
+      const row = growth(label, count, before, await settledMemory(server), bytes);
+      result.rows!.push(row);
+      const digits = bytes === undefined ? 1 : 0;
+      log(
+        `memory: ${label}: ${row.heapKiB.toFixed(digits)} KiB heap, ${
+          row.rssKiB.toFixed(digits)
+        } KiB RSS each`,
+      );
+    };
     let connectionRooms: string[] = [];
     for (const { bytes, rooms } of profile.memoryDocs) {
       const names = await createRooms(server, rooms, codeLike(bytes));
       if (!connectionRooms.length) {
         connectionRooms = names.slice(0, profile.memoryConnections.rooms);
       }
-      const before = await settledMemory(server);
-      const g = idle(names);
-      await readyOrThrow(g, `memory ${bytes} B`);
-      open.push(g);
-      const after = await settledMemory(server);
-      const row = growth(
-        `room with ${bytes >= 1e6 ? `${bytes / 1e6} MB` : `${bytes / 1e3} KB`} of code`,
-        rooms,
-        before,
-        after,
-        bytes,
-      );
-      result.rows!.push(row);
-      log(
-        `memory: ${row.label}: ${row.heapKiB.toFixed(0)} KiB heap, ${
-          row.rssKiB.toFixed(0)
-        } KiB RSS each`,
-      );
+      const size = bytes >= 1e6 ? `${bytes / 1e6} MB` : `${bytes / 1e3} KB`;
+      await measure(`room with ${size} of code`, rooms, () => idle(names), bytes);
     }
     // Connections: more people in rooms that are already open.
     const { perRoom } = profile.memoryConnections;
-    const before = await settledMemory(server);
-    const g = idle(connectionRooms, perRoom);
-    await readyOrThrow(g, "memory connections");
-    open.push(g);
-    const after = await settledMemory(server);
-    const row = growth(
+    await measure(
       "connection (idle, in an open room)",
       connectionRooms.length * perRoom,
-      before,
-      after,
-    );
-    result.rows!.push(row);
-    log(
-      `memory: ${row.label}: ${row.heapKiB.toFixed(1)} KiB heap, ${
-        row.rssKiB.toFixed(1)
-      } KiB RSS each`,
+      () => idle(connectionRooms, perRoom),
     );
     for (const generator of open) await generator.stop();
     await sleep(2000);

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { freePort } from "../tests/_process.ts";
 const ROOT = new URL("../", import.meta.url).pathname;
 
 /** One way of starting Duet, timed over several runs. */
@@ -101,13 +102,6 @@ async function timeStart(pin: Pin, args: string[], dataDir: string): Promise<num
     await child.status;
     await stderr;
   }
-}
-
-function freePort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const { port } = listener.addr as Deno.NetAddr;
-  listener.close();
-  return port;
 }
 
 /** The Markdown section. */
