@@ -11,7 +11,8 @@
  * ```
  *
  * For digging into Duet: `DUET_BENCH_V8_FLAGS=--prof` passes V8 flags to it
- * (read the isolate logs with `node --prof-process`), and
+ * (read the isolate logs with `node --prof-process`), `DUET_BENCH_GEN_V8_FLAGS`
+ * does the same for the load generators, and
  * `DUET_BENCH_KEEP_LOGS=1` keeps the servers' logs in the temporary folder.
  *
  * Servers: the bare relay (bench/relay_server.ts, the floor), Duet (main.ts),
@@ -308,9 +309,12 @@ function killChildren(): void {
   }
 }
 
-/** V8 flags for Duet from `DUET_BENCH_V8_FLAGS`, e.g. `--prof` or `--trace-gc`. */
-function v8Flags(): string[] {
-  const flags = Deno.env.get("DUET_BENCH_V8_FLAGS");
+/**
+ * V8 flags from the environment, e.g. `--prof` or `--trace-gc`: for Duet from
+ * `DUET_BENCH_V8_FLAGS`, for the load generators from `DUET_BENCH_GEN_V8_FLAGS`.
+ */
+function v8Flags(variable = "DUET_BENCH_V8_FLAGS"): string[] {
+  const flags = Deno.env.get(variable);
   return flags ? [`--v8-flags=${flags}`] : [];
 }
 
@@ -516,6 +520,7 @@ class GeneratorProcess {
       "--allow-net",
       "--allow-read",
       "--allow-env",
+      ...v8Flags("DUET_BENCH_GEN_V8_FLAGS"),
       `${ROOT}bench/load_generator.ts`,
     ]);
     this.child = new Deno.Command(program, {
