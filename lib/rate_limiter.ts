@@ -1,3 +1,6 @@
+import { HttpError } from "./errors.ts";
+import type { RejectionReason } from "./limits.ts";
+
 /** Options for {@linkcode TokenBucket}. */
 export interface TokenBucketOptions {
   /** Tokens added per second. */
@@ -124,6 +127,20 @@ export class RateLimiter {
     }
     if (bucket.take()) return 0;
     return Math.max(1, Math.ceil(bucket.msUntilToken() / 1000));
+  }
+
+  /**
+   * Counts one action for `key`, or refuses it with a 429 {@linkcode HttpError}
+   * that says when to try again: "Too many `what` from your address …".
+   */
+  enforce(key: string, what: string, reason: RejectionReason): void {
+    const wait = this.take(key);
+    if (wait === 0) return;
+    throw new HttpError(
+      429,
+      `Too many ${what} from your address (${this.#perMinute} a minute): try again in ${wait} s`,
+      { reason, retryAfterSeconds: wait },
+    );
   }
 
   /** Forgets every key whose bucket has filled up again. */

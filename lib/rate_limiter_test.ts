@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { HttpError } from "./errors.ts";
 import { RateLimiter, TokenBucket } from "./rate_limiter.ts";
 
 function manualClock(): { now: () => number; advance: (ms: number) => void } {
@@ -57,6 +58,30 @@ Deno.test("RateLimiter – counts each key apart and says how long to wait", () 
   assert.equal(limiter.take("a"), 1, "never says 0 while refusing");
   clock.advance(500);
   assert.equal(limiter.take("a"), 0);
+});
+
+Deno.test("RateLimiter.enforce – refuses with a 429 that says when to retry", () => {
+  const clock = manualClock();
+  const limiter = new RateLimiter({ perMinute: 2, now: clock.now });
+  limiter.enforce("a", "new rooms", "room_creation_rate");
+  limiter.enforce("a", "new rooms", "room_creation_rate");
+  assert.throws(
+    () => limiter.enforce("a", "new rooms", "room_creation_rate"),
+    (error) => {
+      assert.ok(error instanceof HttpError);
+      assert.equal(error.status, 429);
+      assert.equal(
+        error.message,
+        "Too many new rooms from your address (2 a minute): try again in 30 s",
+      );
+      assert.equal(error.retryAfterSeconds, 30);
+      assert.equal(error.reason, "room_creation_rate");
+      return true;
+    },
+  );
+  limiter.enforce("b", "new rooms", "room_creation_rate");
+  clock.advance(30_000);
+  limiter.enforce("a", "new rooms", "room_creation_rate");
 });
 
 Deno.test("RateLimiter – forgets keys whose budget has refilled", () => {

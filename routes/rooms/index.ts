@@ -19,14 +19,11 @@ export const handler: Handlers = {
   // answers 303 to the room page, so it works without JavaScript.
   async POST(c) {
     const { limits } = c.var.services.config;
-    const wait = c.var.services.rateLimits.roomCreation.take(clientAddress(c));
-    if (wait > 0) {
-      throw new HttpError(
-        429,
-        `Too many new rooms from your address (${limits.roomsPerMinute} a minute): try again in ${wait} s`,
-        { reason: "room_creation_rate", retryAfterSeconds: wait },
-      );
-    }
+    c.var.services.rateLimits.roomCreation.enforce(
+      clientAddress(c),
+      "new rooms",
+      "room_creation_rate",
+    );
     const type = c.req.header("content-type")?.split(";")[0].trim().toLowerCase() ?? "";
     const isForm = type === "application/x-www-form-urlencoded" || type === "multipart/form-data";
     if (isForm) {
