@@ -4,6 +4,7 @@ import * as Y from "yjs";
 import { ProtocolError } from "./sync_protocol.ts";
 import { checkUpdate } from "./update_guard.ts";
 import { seededRandom } from "../tests/_random.ts";
+import { encode, itemUpdate } from "../tests/_yjs_bytes.ts";
 
 /** Every kind of update a Yjs client can produce, from one document's history. */
 function sampleUpdates(): Uint8Array[] {
@@ -39,12 +40,6 @@ function refusal(update: Uint8Array, options?: Parameters<typeof checkUpdate>[1]
     return error;
   }
   assert.fail(`expected a refusal of ${update}`);
-}
-
-function encode(write: (encoder: encoding.Encoder) => void): Uint8Array {
-  const encoder = encoding.createEncoder();
-  write(encoder);
-  return encoding.toUint8Array(encoder);
 }
 
 Deno.test("checkUpdate – accepts every kind of update Yjs writes", () => {
@@ -99,18 +94,7 @@ Deno.test("checkUpdate – refuses subdocuments, unknown roots, content and deep
   );
   checkUpdate(insert, { isRootName: (name) => name === "code" });
 
-  const item = (info: number, content: (e: encoding.Encoder) => void) =>
-    encode((e) => {
-      encoding.writeVarUint(e, 1);
-      encoding.writeVarUint(e, 1);
-      encoding.writeVarUint(e, 9);
-      encoding.writeVarUint(e, 0);
-      encoding.writeUint8(e, info);
-      encoding.writeVarUint(e, 1);
-      encoding.writeVarString(e, "code");
-      content(e);
-      encoding.writeVarUint(e, 0);
-    });
+  const item = (info: number, content: (e: encoding.Encoder) => void) => itemUpdate(info, content);
   assert.match(refusal(item(11, () => {})).message, /content type/);
   assert.match(refusal(item(7, (e) => encoding.writeVarUint(e, 9))).message, /shared type 9/);
   const deep = item(8, (e) => {

@@ -19,6 +19,7 @@ import { startTestServer } from "./_server.ts";
 import { type Client, connect } from "./_socket_client.ts";
 import { waitFor } from "./_wait.ts";
 import { YjsPeer } from "./_yjs_peer.ts";
+import { encode, itemUpdate } from "./_yjs_bytes.ts";
 
 /** `DUET_FUZZ_FRAMES` runs longer (or shorter) in process. */
 const IN_PROCESS_FRAMES = Number(Deno.env.get("DUET_FUZZ_FRAMES") ?? 12_000);
@@ -81,12 +82,6 @@ function validFrames(): Uint8Array[] {
   return frames;
 }
 
-function encode(write: (encoder: encoding.Encoder) => void): Uint8Array {
-  const encoder = encoding.createEncoder();
-  write(encoder);
-  return encoding.toUint8Array(encoder);
-}
-
 /** A sync message carrying `update` as a Yjs update. */
 function updateFrame(update: Uint8Array): Uint8Array {
   return encode((e) => {
@@ -106,17 +101,7 @@ function hostileFrames(): Uint8Array[] {
       encoding.writeVarUint(e, 0);
     });
   const item = (info: number, content: (e: encoding.Encoder) => void, root = "code") =>
-    encode((e) => {
-      encoding.writeVarUint(e, 1);
-      encoding.writeVarUint(e, 1);
-      encoding.writeVarUint(e, 4242);
-      encoding.writeVarUint(e, 0);
-      encoding.writeUint8(e, info);
-      encoding.writeVarUint(e, 1);
-      encoding.writeVarString(e, root);
-      content(e);
-      encoding.writeVarUint(e, 0);
-    });
+    itemUpdate(info, content, { client: 4242, root });
   const subdoc = new Y.Doc();
   subdoc.getMap("settings").set("sub", new Y.Doc());
   const awarenessMany = encode((e) => {
