@@ -1038,29 +1038,48 @@ async function groups(
   for (const size of profile.groupSizes) {
     const count = Math.ceil(profile.groupTotal / size);
     const names = await createRooms(server, count);
-    const generator = GeneratorProcess.start(server, pinning, { rooms: roomPlans(names, size) });
-    try {
-      await readyOrThrow(generator, `${server.kind} rooms of ${size}`);
-      generator.send({ cmd: "start", delayMs: 100 });
-      await sleep(profile.warmupMs + 100);
-      const step = await measureWindow(
-        server,
-        [generator],
-        probe,
-        profile.groupWindowSeconds,
-        profile.drainMs,
-        {
-          rooms: count,
-          perRoom: size,
-          typists: count * size,
-        },
-      );
-      results.groups.push(step);
-      log(describe(step));
-    } finally {
-      mergeVerify(results, await generator.stop());
-    }
+    const step = await measureOnce(
+      server,
+      pinning,
+      probe,
+      profile,
+      { rooms: roomPlans(names, size) },
+      { rooms: count, perRoom: size, typists: count * size },
+      profile.groupWindowSeconds,
+      `rooms of ${size}`,
+      (stopped) => mergeVerify(results, stopped),
+    );
+    results.groups.push(step);
+    log(describe(step));
     await quiesce(server);
+  }
+}
+
+/**
+ * Starts a generator with `plan`, waits for its clients to sync, has them type
+ * and measures one window of `seconds`; the generator is stopped after (its
+ * verification goes to `onStopped`).
+ */
+async function measureOnce(
+  server: RunningServer,
+  pinning: Pinning,
+  probe: Probe,
+  profile: Profile,
+  plan: Partial<GeneratorConfig>,
+  shape: { rooms: number; perRoom: number; typists: number },
+  seconds: number,
+  label: string,
+  onStopped?: (stopped: { verify: VerifyResult }) => void,
+): Promise<StepResult> {
+  const generator = GeneratorProcess.start(server, pinning, plan);
+  try {
+    await readyOrThrow(generator, `${server.kind} ${label}`);
+    generator.send({ cmd: "start", delayMs: 100 });
+    await sleep(profile.warmupMs + 100);
+    return await measureWindow(server, [generator], probe, seconds, profile.drainMs, shape);
+  } finally {
+    const stopped = await generator.stop();
+    onStopped?.(stopped);
   }
 }
 
@@ -1076,27 +1095,18 @@ async function coupling(
   const big = await server.createRoom();
   // Two people type in the small room while `plan`'s openers come and go.
   const measure = async (label: string, plan: Partial<GeneratorConfig>) => {
-    const generator = GeneratorProcess.start(server, pinning, {
-      rooms: [{ name: small, typists: 2 }],
-      ...plan,
-    });
-    try {
-      await readyOrThrow(generator, `${server.kind} ${label}`);
-      generator.send({ cmd: "start", delayMs: 100 });
-      await sleep(profile.warmupMs + 100);
-      const step = await measureWindow(
-        server,
-        [generator],
-        probe,
-        profile.couplingSeconds,
-        profile.drainMs,
-        { rooms: 1, perRoom: 2, typists: 2 },
-      );
-      log(`${label} ${describe(step)}; opens ${step.opens}`);
-      return step;
-    } finally {
-      await generator.stop();
-    }
+    const step = await measureOnce(
+      server,
+      pinning,
+      probe,
+      profile,
+      { rooms: [{ name: small, typists: 2 }], ...plan },
+      { rooms: 1, perRoom: 2, typists: 2 },
+      profile.couplingSeconds,
+      label,
+    );
+    log(`${label} ${describe(step)}; opens ${step.opens}`);
+    return step;
   };
   // Warm: the big room stays open (a seeder inserted 1 MB and stays), so each
   // join costs the server an encoding of the whole document and its sending.
