@@ -149,6 +149,12 @@ export function decodePresenceUpdate(
     } catch {
       throw new ProtocolError("Presence is not valid JSON");
     }
+    // Nearly every state is exactly what the editor sends: that is checked
+    // by hand, about four times faster; anything else goes through the schema.
+    if (isPlainPresence(value)) {
+      entries.push({ clientId, clock, state: value });
+      continue;
+    }
     const parsed = PresenceStateSchema.safeParse(value);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
@@ -164,6 +170,67 @@ export function decodePresenceUpdate(
   }
   const skipped = raw.length - entries.length;
   return { entries, skipped, verbatim: skipped === 0 && !stripped };
+}
+
+/**
+ * Whether `value` is a presence state {@linkcode PresenceStateSchema} accepts
+ * as it is, with no key to drop: then the schema would return an equal value
+ * and need not run. False says nothing (the schema decides); the test suite
+ * checks that true is never said of a value the schema refuses or changes.
+ */
+export function isPlainPresence(value: unknown): value is PresenceState {
+  if (!isObject(value) || !hasOnlyKeys(value, PRESENCE_KEYS)) return false;
+  const { user, cursor } = value;
+  if (user !== undefined) {
+    if (!isObject(user) || !hasOnlyKeys(user, USER_KEYS)) return false;
+    const { name, color, colorLight } = user;
+    // A name of at most 64 UTF-16 units has at most 64 code points.
+    if (typeof name !== "string" || name.length > MAX_PRESENCE_NAME_LENGTH) return false;
+    if (typeof color !== "string" || !COLOR.test(color)) return false;
+    if (
+      colorLight !== undefined &&
+      (typeof colorLight !== "string" || !COLOR_WITH_ALPHA.test(colorLight))
+    ) return false;
+  }
+  if (cursor !== undefined && cursor !== null) {
+    if (!isObject(cursor) || !hasOnlyKeys(cursor, CURSOR_KEYS)) return false;
+    if (!isPlainPosition(cursor.anchor) || !isPlainPosition(cursor.head)) return false;
+    if (JSON.stringify(cursor).length > MAX_CURSOR_BYTES) return false;
+  }
+  return true;
+}
+
+const PRESENCE_KEYS = new Set(["user", "cursor"]);
+const USER_KEYS = new Set(["name", "color", "colorLight"]);
+const CURSOR_KEYS = new Set(["anchor", "head"]);
+const POSITION_KEYS = new Set(["type", "tname", "item", "assoc"]);
+const ID_KEYS = new Set(["client", "clock"]);
+
+function isPlainPosition(value: unknown): boolean {
+  if (!isObject(value) || !hasOnlyKeys(value, POSITION_KEYS)) return false;
+  const { type, tname, item, assoc } = value;
+  return (type == null || isPlainId(type)) && (item == null || isPlainId(item)) &&
+    (tname == null || (typeof tname === "string" && tname.length <= 256)) &&
+    (assoc === undefined || Number.isSafeInteger(assoc));
+}
+
+function isPlainId(value: unknown): boolean {
+  if (!isObject(value) || !hasOnlyKeys(value, ID_KEYS)) return false;
+  const { client, clock } = value;
+  return Number.isSafeInteger(client) && (client as number) >= 0 &&
+    Number.isSafeInteger(clock) && (clock as number) >= 0;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** Whether every own key of `value` is in `keys` (which may have more). */
+function hasOnlyKeys(value: object, keys: ReadonlySet<string>): boolean {
+  for (const key in value) {
+    if (!keys.has(key)) return false;
+  }
+  return true;
 }
 
 /**

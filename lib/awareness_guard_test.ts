@@ -6,8 +6,11 @@ import {
   type DecodePresenceOptions,
   decodePresenceUpdate,
   encodePresenceUpdate,
+  isPlainPresence,
+  PresenceStateSchema,
 } from "./awareness_guard.ts";
 import { ProtocolError } from "./sync_protocol.ts";
+import { seededRandom, testSeed } from "../tests/_random.ts";
 
 /** An awareness update as y-protocols encodes it, for raw JSON states. */
 function rawUpdate(...entries: [clientId: number, clock: number, json: string][]): Uint8Array {
@@ -170,4 +173,124 @@ Deno.test("decodePresenceUpdate – malformed updates are 1007", () => {
     const error = refusal(() => decodePresenceUpdate(update, acceptAll));
     assert.equal(error.closeCode, 1007, String(update));
   }
+});
+
+/** A state as the editor sends it: a user and a y-codemirror.next cursor. */
+function editorState(): Record<string, unknown> {
+  const position = { type: null, tname: null, item: { client: 3021, clock: 17 }, assoc: 0 };
+  return {
+    user: { name: "Brave Badger", color: "#2f74d0", colorLight: "#2f74d033" },
+    cursor: { anchor: position, head: structuredClone(position) },
+  };
+}
+
+/** Values near the edges of the schema: one change to the editor's state, at some depth. */
+const MUTATIONS: ((state: Record<string, unknown>, next: () => number) => void)[] = [
+  (s) => (user(s).avatar = "x"),
+  (s) => (s.extra = 1),
+  (s) => (s.extra_proto = {}), // becomes "__proto__" in the JSON text below
+  (s) => delete s.user,
+  (s) => delete s.cursor,
+  (s) => (s.cursor = null),
+  (s) => (s.user = null),
+  (s) => (s.user = []),
+  (s) => (s.cursor = []),
+  (s) => (user(s).name = "x".repeat(64)),
+  (s) => (user(s).name = "x".repeat(65)),
+  (s) => (user(s).name = "🦡".repeat(40)),
+  (s) => (user(s).name = 7),
+  (s) => (user(s).color = "#2F74D0"),
+  (s) => (user(s).color = "#2f74d033"),
+  (s) => (user(s).color = "red"),
+  (s) => delete user(s).colorLight,
+  (s) => (user(s).colorLight = "#2f74d0"),
+  (s) => (user(s).colorLight = "#2f74d0zz"),
+  (s) => delete user(s).color,
+  (s) => delete cursor(s).head,
+  (s) => (cursor(s).tail = {}),
+  (s, next) => (position(s, next).assoc = -1),
+  (s, next) => (position(s, next).assoc = 0.5),
+  (s, next) => delete position(s, next).assoc,
+  (s, next) => (position(s, next).tname = "code"),
+  (s, next) => (position(s, next).tname = "t".repeat(256)),
+  (s, next) => (position(s, next).tname = "t".repeat(257)),
+  (s, next) => (position(s, next).tname = 5),
+  (s, next) => (position(s, next).item = null),
+  (s, next) => delete position(s, next).item,
+  (s, next) => (position(s, next).type = { client: 1, clock: 2 }),
+  (s, next) => (position(s, next).type = "text"),
+  (s, next) => (position(s, next).extra = true),
+  (s, next) => (id(s, next).clock = -1),
+  (s, next) => (id(s, next).clock = 1.5),
+  (s, next) => (id(s, next).clock = 2 ** 53),
+  (s, next) => (id(s, next).clock = -0),
+  (s, next) => (id(s, next).client = "1"),
+  (s, next) => delete id(s, next).client,
+  (s, next) => (id(s, next).spare = 0),
+  (s, next) => (position(s, next).tname = "é".repeat(200) + "t".repeat(56)),
+];
+
+/** The part a mutation changes, or a throwaway object when an earlier one removed it. */
+function part(value: unknown): Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value)
+    ? value as Record<string, unknown>
+    : {};
+}
+
+function user(state: Record<string, unknown>): Record<string, unknown> {
+  return part(state.user);
+}
+
+function cursor(state: Record<string, unknown>): Record<string, unknown> {
+  return part(state.cursor);
+}
+
+function position(state: Record<string, unknown>, next: () => number): Record<string, unknown> {
+  return part(next() < 0.5 ? cursor(state).anchor : cursor(state).head);
+}
+
+function id(state: Record<string, unknown>, next: () => number): Record<string, unknown> {
+  return part(position(state, next).item);
+}
+
+Deno.test("isPlainPresence – never passes a state the schema would refuse or change", () => {
+  const seed = testSeed();
+  const next = seededRandom(seed);
+  assert.ok(isPlainPresence(editorState()), "the editor's own state takes the fast path");
+  let passed = 0;
+  let refused = 0;
+  for (let i = 0; i < 3_000; i++) {
+    const state = editorState();
+    for (let k = 1 + Math.floor(next() * 3); k > 0; k--) {
+      MUTATIONS[Math.floor(next() * MUTATIONS.length)](state, next);
+    }
+    // Through JSON, as states arrive (and as `__proto__` becomes an own key).
+    const value = JSON.parse(JSON.stringify(state).replace('"extra_proto"', '"__proto__"'));
+    if (!isPlainPresence(value)) {
+      refused++;
+      continue;
+    }
+    passed++;
+    const parsed = PresenceStateSchema.safeParse(value);
+    assert.ok(
+      parsed.success,
+      `seed ${seed}: fast path passed what the schema refuses: ${JSON.stringify(value)}`,
+    );
+    assert.deepEqual(
+      parsed.data,
+      value,
+      `seed ${seed}: the schema would change ${JSON.stringify(value)}`,
+    );
+  }
+  // Both ways are taken, or the test shows nothing.
+  assert.ok(passed > 300 && refused > 300, `passed ${passed}, refused ${refused}`);
+});
+
+Deno.test("isPlainPresence – a __proto__ key and long names go to the schema", () => {
+  const withProto = JSON.parse('{"user":{"name":"A","color":"#aabbcc"},"__proto__":{"x":1}}');
+  assert.equal(isPlainPresence(withProto), false);
+  const astral = { user: { name: "🦡".repeat(40), color: "#aabbcc" } };
+  assert.equal(isPlainPresence(astral), false);
+  // 80 UTF-16 units but 40 code points: the schema accepts it.
+  assert.ok(PresenceStateSchema.safeParse(astral).success);
 });
