@@ -150,7 +150,8 @@ export function decodePresenceUpdate(
       throw new ProtocolError("Presence is not valid JSON");
     }
     // Nearly every state is exactly what the editor sends: that is checked
-    // by hand, about four times faster; anything else goes through the schema.
+    // by hand (about 40 % less time per state, parsing included); anything
+    // else goes through the schema.
     if (isPlainPresence(value)) {
       entries.push({ clientId, clock, state: value });
       continue;
