@@ -8,6 +8,8 @@
  */
 import * as decoding from "lib0/decoding";
 import * as encoding from "lib0/encoding";
+import { equalityDeep } from "lib0/function";
+import type { Awareness } from "y-protocols/awareness";
 import { z } from "zod";
 import { CloseCode, ProtocolError } from "./sync_protocol.ts";
 
@@ -249,6 +251,56 @@ function sameKeys(value: unknown, parsed: unknown): boolean {
     ) return false;
   }
   return true;
+}
+
+/**
+ * Applies decoded entries to `awareness` with the rules of y-protocols'
+ * `applyAwarenessUpdate` (a newer clock wins; a removal at the same clock
+ * too; nobody removes the local state) and the same `change` and `update`
+ * events, without decoding and parsing the update a second time.
+ */
+export function applyPresence(
+  awareness: Awareness,
+  entries: readonly PresenceEntry[],
+  origin: unknown,
+): void {
+  const now = Date.now();
+  const added: number[] = [];
+  const updated: number[] = [];
+  const changed: number[] = [];
+  const removed: number[] = [];
+  for (const entry of entries) {
+    const { clientId, state } = entry;
+    let clock = entry.clock;
+    const meta = awareness.meta.get(clientId);
+    const known = meta?.clock ?? 0;
+    const newer = known < clock ||
+      (known === clock && state === null && awareness.states.has(clientId));
+    if (!newer) continue;
+    const previous = awareness.states.get(clientId);
+    if (state !== null) {
+      awareness.states.set(clientId, state);
+    } else if (clientId === awareness.clientID && awareness.getLocalState() !== null) {
+      clock++; // our own state stays: a newer clock says it is still here
+    } else {
+      awareness.states.delete(clientId);
+    }
+    awareness.meta.set(clientId, { clock, lastUpdated: now });
+    if (meta === undefined && state !== null) {
+      added.push(clientId);
+    } else if (meta !== undefined && state === null) {
+      removed.push(clientId);
+    } else if (state !== null) {
+      if (!equalityDeep(state, previous)) changed.push(clientId);
+      updated.push(clientId);
+    }
+  }
+  if (added.length || changed.length || removed.length) {
+    awareness.emit("change", [{ added, updated: changed, removed }, origin]);
+  }
+  if (added.length || updated.length || removed.length) {
+    awareness.emit("update", [{ added, updated, removed }, origin]);
+  }
 }
 
 /** Encodes entries as an awareness update, as y-protocols does. */

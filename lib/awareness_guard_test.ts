@@ -3,10 +3,12 @@ import * as encoding from "lib0/encoding";
 import * as awarenessProtocol from "y-protocols/awareness";
 import * as Y from "yjs";
 import {
+  applyPresence,
   type DecodePresenceOptions,
   decodePresenceUpdate,
   encodePresenceUpdate,
   isPlainPresence,
+  type PresenceEntry,
   PresenceStateSchema,
 } from "./awareness_guard.ts";
 import { ProtocolError } from "./sync_protocol.ts";
@@ -293,4 +295,58 @@ Deno.test("isPlainPresence – a __proto__ key and long names go to the schema",
   assert.equal(isPlainPresence(astral), false);
   // 80 UTF-16 units but 40 code points: the schema accepts it.
   assert.ok(PresenceStateSchema.safeParse(astral).success);
+});
+
+Deno.test("applyPresence – does what y-protocols' applyAwarenessUpdate does, events included", () => {
+  const seed = testSeed();
+  const next = seededRandom(seed);
+  const pick = <T>(items: T[]): T => items[Math.floor(next() * items.length)];
+  for (let run = 0; run < 40; run++) {
+    const ourDoc = new Y.Doc();
+    const theirDoc = new Y.Doc();
+    theirDoc.clientID = ourDoc.clientID;
+    const ours = new awarenessProtocol.Awareness(ourDoc);
+    const theirs = new awarenessProtocol.Awareness(theirDoc);
+    // Sometimes the awareness has a local state of its own that others try to remove.
+    const local = next() < 0.5 ? { user: { name: "Server", color: "#000000" } } : null;
+    ours.setLocalState(local);
+    theirs.setLocalState(local);
+    const events: unknown[][] = [[], []];
+    [ours, theirs].forEach((awareness, i) => {
+      for (const name of ["change", "update"]) {
+        awareness.on(
+          name,
+          (changes: unknown, origin: unknown) => events[i].push([name, changes, origin]),
+        );
+      }
+    });
+    const clients = [ours.clientID, 11, 12, 13];
+    for (let step = 0; step < 30; step++) {
+      const entries: PresenceEntry[] = [];
+      for (let n = 1 + Math.floor(next() * 3); n > 0; n--) {
+        const clientId = pick(clients);
+        const known = ours.meta.get(clientId)?.clock ?? 0;
+        entries.push({
+          clientId,
+          clock: Math.max(0, known + pick([-1, 0, 0, 1, 1, 2])),
+          state: next() < 0.3
+            ? null
+            : { user: { name: pick(["Ann", "Bo"]), color: pick(["#111111", "#222222"]) } },
+        });
+      }
+      applyPresence(ours, entries, "origin");
+      awarenessProtocol.applyAwarenessUpdate(theirs, encodePresenceUpdate(entries), "origin");
+      const where = `seed ${seed}, run ${run}, step ${step}: ${JSON.stringify(entries)}`;
+      assert.deepEqual([...ours.getStates()], [...theirs.getStates()], where);
+      assert.deepEqual(
+        [...ours.meta].map(([id, meta]) => [id, meta.clock]),
+        [...theirs.meta].map(([id, meta]) => [id, meta.clock]),
+        where,
+      );
+      assert.deepEqual(events[0], events[1], where);
+    }
+    assert.ok(events[0].length > 0, "the runs make changes");
+    ours.destroy();
+    theirs.destroy();
+  }
 });

@@ -3,7 +3,7 @@ import * as encoding from "lib0/encoding";
 import * as awarenessProtocol from "y-protocols/awareness";
 import * as syncProtocol from "y-protocols/sync";
 import * as Y from "yjs";
-import { decodePresenceUpdate, encodePresenceUpdate } from "./awareness_guard.ts";
+import { applyPresence, decodePresenceUpdate, encodePresenceUpdate } from "./awareness_guard.ts";
 import { DocumentSize } from "./document_size.ts";
 import type { LanguageId } from "./languages.ts";
 import { DEFAULT_LIMITS } from "./limits.ts";
@@ -202,15 +202,10 @@ export class Room {
         });
         // The provider re-sends everyone's presence it hears; those echoes end here.
         if (entries.length === 0) break;
+        applyPresence(this.awareness, entries, participant);
         // Relay the validated states: the message as received only when
         // validation kept all of it (the usual case: one person's own state).
-        const update = verbatim ? message.update : encodePresenceUpdate(entries);
-        try {
-          awarenessProtocol.applyAwarenessUpdate(this.awareness, update, participant);
-        } catch (error) {
-          throw new ProtocolError(`Malformed awareness update: ${String(error)}`);
-        }
-        const relay = verbatim ? data : encodeAwarenessMessage(update);
+        const relay = verbatim ? data : encodeAwarenessMessage(encodePresenceUpdate(entries));
         this.#broadcast(relay, participant);
         this.#onLocalAwareness?.(relay);
         break;
