@@ -231,3 +231,18 @@ Deno.test("openDatabase (PGlite worker) – vacuums, so deleted rows' space is u
     await db.close();
   }
 });
+
+Deno.test("openDatabase (PGlite worker) – a data folder starts with a small buffer cache, keeping PGlite's other settings", async () => {
+  const dataDir = await Deno.makeTempDir({ prefix: "duet-db-test-" });
+  const db = await openDatabase({ dataDir });
+  try {
+    const [{ shared_buffers }] = await db.query<{ shared_buffers: string }>("SHOW shared_buffers");
+    assert.equal(shared_buffers, "32MB");
+    // One of PGlite's own start parameters, still in force.
+    const [{ search_path }] = await db.query<{ search_path: string }>("SHOW search_path");
+    assert.equal(search_path, "public");
+  } finally {
+    await db.close();
+    await Deno.remove(dataDir, { recursive: true });
+  }
+});
