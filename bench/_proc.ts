@@ -55,6 +55,20 @@ export function threadCpuSeconds(pid: number): Map<string, number> {
   return byName;
 }
 
+/**
+ * Resets the process's peak resident memory (VmHWM) to its current RSS
+ * (Linux: `5` written to /proc/<pid>/clear_refs). False when that is not
+ * allowed; the peak then still counts everything since the process started.
+ */
+export function resetPeakMemory(pid: number): boolean {
+  try {
+    Deno.writeTextFileSync(`/proc/${pid}/clear_refs`, "5");
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Resident memory now and at its peak (VmRSS, VmHWM), in bytes. */
 export function memory(pid: number): { rss: number; peak: number } {
   try {
