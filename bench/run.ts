@@ -1192,7 +1192,7 @@ async function runServer(
   log(`starting ${LABELS[kind]}`);
   const server = await startServer(kind, pinning);
   // The peak counts from here: Duet's first start in a new folder creates its
-  // database, which briefly takes far more memory than serving (see Start-up).
+  // database, which briefly takes far more memory than serving ever does.
   results.peakFromStartup = resetPeakMemory(server.pid);
   const probe = new Probe();
   try {
