@@ -94,10 +94,9 @@ Deno.test("checkUpdate – refuses subdocuments, unknown roots, content and deep
   );
   checkUpdate(insert, { isRootName: (name) => name === "code" });
 
-  const item = (info: number, content: (e: encoding.Encoder) => void) => itemUpdate(info, content);
-  assert.match(refusal(item(11, () => {})).message, /content type/);
-  assert.match(refusal(item(7, (e) => encoding.writeVarUint(e, 9))).message, /shared type 9/);
-  const deep = item(8, (e) => {
+  assert.match(refusal(itemUpdate(11, () => {})).message, /content type/);
+  assert.match(refusal(itemUpdate(7, (e) => encoding.writeVarUint(e, 9))).message, /shared type 9/);
+  const deep = itemUpdate(8, (e) => {
     encoding.writeVarUint(e, 1);
     for (let i = 0; i < 100; i++) {
       encoding.writeUint8(e, 117);
@@ -107,19 +106,19 @@ Deno.test("checkUpdate – refuses subdocuments, unknown roots, content and deep
   });
   assert.match(refusal(deep).message, /too deeply/);
   assert.match(
-    refusal(item(8, (e) => {
+    refusal(itemUpdate(8, (e) => {
       encoding.writeVarUint(e, 1);
       encoding.writeUint8(e, 42);
     })).message,
     /value tag/,
   );
   assert.match(
-    refusal(item(4, (e) => encoding.writeVarUint8Array(e, Uint8Array.of(0xff)))).message,
+    refusal(itemUpdate(4, (e) => encoding.writeVarUint8Array(e, Uint8Array.of(0xff)))).message,
     /UTF-8/,
   );
-  assert.match(refusal(item(4, (e) => encoding.writeVarString(e, ""))).message, /empty/);
+  assert.match(refusal(itemUpdate(4, (e) => encoding.writeVarString(e, ""))).message, /empty/);
   assert.match(
-    refusal(item(2, (e) => {
+    refusal(itemUpdate(2, (e) => {
       encoding.writeVarUint(e, 1);
       encoding.writeVarString(e, "{");
     })).message,
