@@ -14,7 +14,7 @@ import * as $rooms_index from "./routes/rooms/index.ts";
 import * as $ws__roomId_ from "./routes/ws/[roomId].ts";
 import * as $Editor from "./islands/Editor.tsx";
 
-import type { Manifest } from "./lib/app.ts";
+import type { Manifest } from "./lib/web/app.ts";
 
 const manifest: Manifest = {
   routes: {

@@ -6,16 +6,16 @@ import manifest from "./fresh.gen.ts";
 import { openDatabase, type SqlClient } from "./db/database.ts";
 import { migrate, readMigrations } from "./db/migrate.ts";
 import { RoomRepository } from "./db/room_repository.ts";
-import { createApp } from "./lib/app.ts";
-import { loadAssetManifest } from "./lib/assets.ts";
-import { type Config, ConfigError, loadConfig } from "./lib/config.ts";
-import { createLogger, type Logger } from "./lib/logger.ts";
-import { createDuetMetrics } from "./lib/metrics.ts";
-import { createRateLimits } from "./lib/rate_limiter.ts";
-import { BroadcastChannelBus, LocalBus, PostgresBus, type RoomBus } from "./lib/room_bus.ts";
-import { RoomRegistry } from "./lib/room_registry.ts";
-import { StaticFiles } from "./lib/static_files.ts";
-import { SyncHub } from "./lib/sync_hub.ts";
+import { createApp } from "./lib/web/app.ts";
+import { loadAssetManifest } from "./lib/web/assets.ts";
+import { type Config, ConfigError, loadConfig } from "./lib/ops/config.ts";
+import { createLogger, type Logger } from "./lib/ops/logger.ts";
+import { createDuetMetrics } from "./lib/ops/metrics.ts";
+import { createRateLimits } from "./lib/web/rate_limiter.ts";
+import { BroadcastChannelBus, LocalBus, PostgresBus, type RoomBus } from "./lib/sync/bus.ts";
+import { RoomRegistry } from "./lib/sync/registry.ts";
+import { StaticFiles } from "./lib/web/static_files.ts";
+import { SyncHub } from "./lib/sync/hub.ts";
 
 /** A running server. */
 export interface DuetServer {

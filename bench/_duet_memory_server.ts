@@ -5,7 +5,7 @@
  * a collection, RSS says more about when V8 last collected than about what a
  * room keeps. Run with `--v8-flags=--expose-gc`.
  */
-import { createLogger } from "../lib/logger.ts";
+import { createLogger } from "../lib/ops/logger.ts";
 import { exitOnSignals, loadConfigOrExit, startServer } from "../main.ts";
 
 const config = loadConfigOrExit();

@@ -22,7 +22,7 @@
  * @module
  */
 import type { Browser, Page } from "puppeteer-core";
-import { LANGUAGE_IDS, type LanguageId } from "../lib/languages.ts";
+import { LANGUAGE_IDS, type LanguageId } from "../lib/shared/languages.ts";
 import { launchBrowser } from "../tests/_browser.ts";
 import { CODE_SAMPLES } from "../tests/_code_samples.ts";
 import { javascriptWeight } from "../tests/_page_weight.ts";

@@ -1,5 +1,5 @@
 import type { VNode } from "preact";
-import { DEFAULT_LANGUAGE, LANGUAGE_IDS, LANGUAGE_LABELS } from "../lib/languages.ts";
+import { DEFAULT_LANGUAGE, LANGUAGE_IDS, LANGUAGE_LABELS } from "../lib/shared/languages.ts";
 
 /** Props of {@linkcode CreateRoomForm}. */
 export interface CreateRoomFormProps {

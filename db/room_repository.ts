@@ -1,4 +1,4 @@
-import type { LanguageId } from "../lib/languages.ts";
+import type { LanguageId } from "../lib/shared/languages.ts";
 import type { SqlClient } from "./database.ts";
 
 /** A room as the HTTP API shows it. */

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { openDatabase, type SqlClient } from "./database.ts";
 import { migrate, readMigrations } from "./migrate.ts";
 import { RoomRepository } from "./room_repository.ts";
-import { generateRoomId } from "../lib/room_id.ts";
+import { generateRoomId } from "../lib/rooms/room_id.ts";
 
 interface Backend {
   name: string;

@@ -1,7 +1,7 @@
 import type { TargetedEvent } from "preact";
 import { useEffect, useRef } from "preact/hooks";
 import { useSignal } from "@preact/signals";
-import { LANGUAGE_IDS, LANGUAGE_LABELS, type LanguageId } from "../lib/languages.ts";
+import { LANGUAGE_IDS, LANGUAGE_LABELS, type LanguageId } from "../lib/shared/languages.ts";
 import {
   loadPresenceUser,
   MAX_NAME_LENGTH,

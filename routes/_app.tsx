@@ -1,5 +1,5 @@
 import type { VNode } from "preact";
-import type { AppShellProps } from "../lib/render.tsx";
+import type { AppShellProps } from "../lib/web/render.tsx";
 
 /** The HTML document around every page. */
 export default function App(props: AppShellProps): VNode {

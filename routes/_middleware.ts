@@ -1,5 +1,5 @@
 import type { Context, Next } from "hono";
-import type { AppEnv } from "../lib/app.ts";
+import type { AppEnv } from "../lib/web/app.ts";
 
 // No inline scripts anywhere: island props travel in data attributes. The
 // editor injects its own <style> elements, hence 'unsafe-inline' for styles.

@@ -1,6 +1,6 @@
-import { clientAddress, type Handlers } from "../lib/app.ts";
-import { suggestCompletion } from "../lib/autocomplete.ts";
-import { parseJsonRequest, readBodyText, requestSchemas } from "../lib/requests.ts";
+import { clientAddress, type Handlers } from "../lib/web/app.ts";
+import { suggestCompletion } from "../lib/autocomplete/autocomplete.ts";
+import { parseJsonRequest, readBodyText, requestSchemas } from "../lib/web/requests.ts";
 
 export const handler: Handlers = {
   async POST(c) {

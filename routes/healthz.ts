@@ -1,4 +1,4 @@
-import type { Handlers } from "../lib/app.ts";
+import type { Handlers } from "../lib/web/app.ts";
 
 export const handler: Handlers = {
   async GET(c) {

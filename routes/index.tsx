@@ -1,7 +1,7 @@
 import type { VNode } from "preact";
 import { CreateRoomForm } from "../components/CreateRoomForm.tsx";
 import { SiteHeader } from "../components/SiteHeader.tsx";
-import type { Handlers } from "../lib/app.ts";
+import type { Handlers } from "../lib/web/app.ts";
 
 export const handler: Handlers = {
   GET: (c) =>

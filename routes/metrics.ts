@@ -1,5 +1,5 @@
-import type { Handlers } from "../lib/app.ts";
-import { PROMETHEUS_CONTENT_TYPE } from "../lib/metrics.ts";
+import type { Handlers } from "../lib/web/app.ts";
+import { PROMETHEUS_CONTENT_TYPE } from "../lib/ops/metrics.ts";
 
 export const handler: Handlers = {
   GET(c) {

@@ -2,7 +2,7 @@
  * Bundles each island for the browser into `static/build/` with
  * content-hashed names, and writes `static/build/manifest.json`.
  */
-import { gzip } from "../lib/gzip.ts";
+import { gzip } from "../lib/web/gzip.ts";
 import { collectIslands, islandName, ROOT } from "./_collect.ts";
 
 const OUT_DIR = new URL("static/build/", ROOT);

@@ -18,7 +18,7 @@ export function renderManifest(routes: string[], islands: string[]): string {
     ...routes.map((file) => `import * as ${identifier(file)} from "${file}";`),
     ...islands.map((file) => `import * as ${identifier(file)} from "${file}";`),
     "",
-    'import type { Manifest } from "./lib/app.ts";',
+    'import type { Manifest } from "./lib/web/app.ts";',
     "",
     "const manifest: Manifest = {",
     "  routes: {",

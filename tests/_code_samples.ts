@@ -1,4 +1,4 @@
-import type { LanguageId } from "../lib/languages.ts";
+import type { LanguageId } from "../lib/shared/languages.ts";
 
 /** A few lines in each room language, enough for its mode to highlight something. */
 export const CODE_SAMPLES: Readonly<Record<LanguageId, string>> = {

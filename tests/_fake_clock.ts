@@ -1,4 +1,4 @@
-import type { Clock, TimerId } from "../lib/clock.ts";
+import type { Clock, TimerId } from "../lib/ops/clock.ts";
 
 /** A clock whose time moves only when a test says so. */
 export class FakeClock implements Clock {

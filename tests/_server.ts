@@ -1,6 +1,6 @@
-import { type Config, loadConfig } from "../lib/config.ts";
-import type { Limits } from "../lib/limits.ts";
-import { type Logger, silentLogger } from "../lib/logger.ts";
+import { type Config, loadConfig } from "../lib/ops/config.ts";
+import type { Limits } from "../lib/ops/limits.ts";
+import { type Logger, silentLogger } from "../lib/ops/logger.ts";
 import { type DuetServer, startServer } from "../main.ts";
 
 /** Options for {@linkcode startTestServer}. */

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { MAX_CODE_BYTES } from "../lib/limits.ts";
+import { MAX_CODE_BYTES } from "../lib/ops/limits.ts";
 import { startTestServer } from "./_server.ts";
 
 const server = await startTestServer();

@@ -20,7 +20,7 @@
  * @module
  */
 import assert from "node:assert/strict";
-import { LANGUAGE_IDS } from "../lib/languages.ts";
+import { LANGUAGE_IDS } from "../lib/shared/languages.ts";
 import { launchBrowser } from "./_browser.ts";
 import { CODE_SAMPLES } from "./_code_samples.ts";
 import { javascriptWeight } from "./_page_weight.ts";

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { createLogger, type Logger } from "../lib/logger.ts";
+import { createLogger, type Logger } from "../lib/ops/logger.ts";
 import type { DuetServer } from "../main.ts";
 import { openRawSocket } from "./_raw_socket.ts";
 import { startTestServer } from "./_server.ts";

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { WebsocketProvider } from "y-websocket";
 import * as Y from "yjs";
-import { CODE_TEXT } from "../lib/room_document.ts";
+import { CODE_TEXT } from "../lib/sync/document.ts";
 import { startTestServer, storageBackends } from "./_server.ts";
 import { waitFor } from "./_wait.ts";
 import type { DuetServer } from "../main.ts";

@@ -20,7 +20,7 @@ import {
 } from "@codemirror/view";
 import { bracketMatching, indentOnInput } from "@codemirror/language";
 import { yCollab, yUndoManagerKeymap } from "y-codemirror.next";
-import { isLanguageId, type LanguageId } from "../../lib/languages.ts";
+import { isLanguageId, type LanguageId } from "../../lib/shared/languages.ts";
 import type { Hint } from "./autocomplete_hint.ts";
 import { DARK_SCHEME_QUERY, editorTheme, schemeExtension } from "./editor_theme.ts";
 import { lazySearch } from "./lazy_search.ts";

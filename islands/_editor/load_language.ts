@@ -12,7 +12,7 @@
  * @module
  */
 import type { Extension } from "@codemirror/state";
-import type { LanguageId } from "../../lib/languages.ts";
+import type { LanguageId } from "../../lib/shared/languages.ts";
 
 const loaded = new Map<LanguageId, Extension>();
 const loading = new Map<LanguageId, Promise<Extension>>();

@@ -5,7 +5,7 @@
  * @module
  */
 import * as z from "zod/mini";
-import type { LanguageId } from "../../lib/languages.ts";
+import type { LanguageId } from "../../lib/shared/languages.ts";
 
 /** What the editor sends to `POST /autocomplete`. */
 export interface SuggestionRequest {

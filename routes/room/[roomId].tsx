@@ -1,11 +1,11 @@
 import type { VNode } from "preact";
 import { SiteHeader } from "../../components/SiteHeader.tsx";
 import Editor, { type EditorProps } from "../../islands/Editor.tsx";
-import { type Handlers, publicOrigin } from "../../lib/app.ts";
-import { HttpError } from "../../lib/errors.ts";
-import { Island } from "../../lib/islands.tsx";
-import type { PageProps } from "../../lib/render.tsx";
-import { findRoom, roomUrl } from "../../lib/rooms.ts";
+import { type Handlers, publicOrigin } from "../../lib/web/app.ts";
+import { HttpError } from "../../lib/web/errors.ts";
+import { Island } from "../../lib/web/islands.tsx";
+import type { PageProps } from "../../lib/web/render.tsx";
+import { findRoom, roomUrl } from "../../lib/rooms/service.ts";
 
 export const handler: Handlers = {
   async GET(c) {

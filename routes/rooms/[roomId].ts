@@ -1,6 +1,6 @@
-import type { Handlers } from "../../lib/app.ts";
-import { HttpError } from "../../lib/errors.ts";
-import { findRoom } from "../../lib/rooms.ts";
+import type { Handlers } from "../../lib/web/app.ts";
+import { HttpError } from "../../lib/web/errors.ts";
+import { findRoom } from "../../lib/rooms/service.ts";
 
 export const handler: Handlers = {
   async GET(c) {

@@ -1,14 +1,14 @@
 import { z } from "zod";
-import { clientAddress, type Handlers, publicOrigin } from "../../lib/app.ts";
-import { HttpError } from "../../lib/errors.ts";
-import { jsonBodyLimit } from "../../lib/limits.ts";
+import { clientAddress, type Handlers, publicOrigin } from "../../lib/web/app.ts";
+import { HttpError } from "../../lib/web/errors.ts";
+import { jsonBodyLimit } from "../../lib/ops/limits.ts";
 import {
   CreateRoomRequestSchema,
   parseJsonRequest,
   readBodyText,
   requestSchemas,
-} from "../../lib/requests.ts";
-import { createRoom, roomUrl } from "../../lib/rooms.ts";
+} from "../../lib/web/requests.ts";
+import { createRoom, roomUrl } from "../../lib/rooms/service.ts";
 
 const FormSchema = z.object({
   language: CreateRoomRequestSchema.shape.language,

@@ -1,8 +1,8 @@
 import { z } from "zod";
-import { clientAddress, type Handlers } from "../../lib/app.ts";
-import { HttpError } from "../../lib/errors.ts";
-import { isAllowedOrigin } from "../../lib/origin_policy.ts";
-import { isRoomId } from "../../lib/room_id.ts";
+import { clientAddress, type Handlers } from "../../lib/web/app.ts";
+import { HttpError } from "../../lib/web/errors.ts";
+import { isAllowedOrigin } from "../../lib/web/origin_policy.ts";
+import { isRoomId } from "../../lib/rooms/room_id.ts";
 
 // `?saved=<clientID>`: the page wants save receipts for that Yjs client's edits.
 const QuerySchema = z.object({

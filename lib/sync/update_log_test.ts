@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import type { AppendedRange, PendingUpdate } from "../db/room_repository.ts";
-import { FakeClock, settle } from "../tests/_fake_clock.ts";
+import type { AppendedRange, PendingUpdate } from "../../db/room_repository.ts";
+import { FakeClock, settle } from "../../tests/_fake_clock.ts";
 import { type CommitStats, UpdateLog, type UpdateLogStore } from "./update_log.ts";
 
 class MemoryLog implements UpdateLogStore {

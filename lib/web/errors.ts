@@ -1,4 +1,4 @@
-import type { RejectionReason } from "./limits.ts";
+import type { RejectionReason } from "../ops/limits.ts";
 
 /** Machine-readable error codes that the HTTP API can answer with. */
 export type ErrorCode =

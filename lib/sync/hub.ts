@@ -1,16 +1,16 @@
-import { DEFAULT_LIMITS, formatBytes, type Limits } from "./limits.ts";
-import { type Logger, silentLogger } from "./logger.ts";
+import { DEFAULT_LIMITS, formatBytes, type Limits } from "../ops/limits.ts";
+import { type Logger, silentLogger } from "../ops/logger.ts";
 import { MessageThrottle } from "./message_throttle.ts";
-import type { DuetMetrics } from "./metrics.ts";
+import type { DuetMetrics } from "../ops/metrics.ts";
 import type { Participant, ReceiveOptions, Room } from "./room.ts";
-import type { RoomRegistry } from "./room_registry.ts";
+import type { RoomRegistry } from "./registry.ts";
 import {
   CloseCode,
   KEEP_ALIVE_MESSAGE,
   type MessageKind,
   messageKind,
   ProtocolError,
-} from "./sync_protocol.ts";
+} from "./protocol.ts";
 
 /** Options for {@linkcode SyncHub}. */
 export interface SyncHubOptions {

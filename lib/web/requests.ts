@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { HttpError } from "./errors.ts";
-import { LANGUAGE_IDS } from "./languages.ts";
-import { formatBytes, MAX_CODE_BYTES, utf8Length } from "./limits.ts";
+import { LANGUAGE_IDS } from "../shared/languages.ts";
+import { formatBytes, MAX_CODE_BYTES, utf8Length } from "../ops/limits.ts";
 
 const LanguageSchema = z.enum(LANGUAGE_IDS, {
   error: (issue) =>

@@ -11,7 +11,7 @@
  *
  * @module
  */
-import { ProtocolError } from "./sync_protocol.ts";
+import { ProtocolError } from "./protocol.ts";
 
 /** What {@linkcode checkUpdate} learnt about an update. */
 export interface UpdateSummary {

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import * as Y from "yjs";
 import { DocumentSize } from "./document_size.ts";
-import { ProtocolError } from "./sync_protocol.ts";
+import { ProtocolError } from "./protocol.ts";
 import { checkUpdate } from "./update_guard.ts";
 
 /** The update `change` makes to a copy of `doc`. */

@@ -1,7 +1,7 @@
 import * as Y from "yjs";
-import { formatBytes, utf8Length } from "./limits.ts";
-import { CODE_TEXT } from "./room_document.ts";
-import { CloseCode, ProtocolError } from "./sync_protocol.ts";
+import { formatBytes, utf8Length } from "../ops/limits.ts";
+import { CODE_TEXT } from "./document.ts";
+import { CloseCode, ProtocolError } from "./protocol.ts";
 import type { UpdateSummary } from "./update_guard.ts";
 
 /**

@@ -1,7 +1,7 @@
 import { z } from "zod";
 
 /** Where `deno task build` writes island bundles and their manifest. */
-export const BUILD_DIR = new URL("../static/build/", import.meta.url);
+export const BUILD_DIR = new URL("../../static/build/", import.meta.url);
 
 const AssetManifestSchema = z.object({
   islands: z.record(

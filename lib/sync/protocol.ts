@@ -3,7 +3,7 @@ import * as encoding from "lib0/encoding";
 import * as awarenessProtocol from "y-protocols/awareness";
 import * as syncProtocol from "y-protocols/sync";
 import type * as Y from "yjs";
-import type { RejectionReason } from "./limits.ts";
+import type { RejectionReason } from "../ops/limits.ts";
 
 /** Top-level message types of the y-websocket protocol. */
 export const MessageType = {

@@ -1,6 +1,6 @@
-import type { AppendedRange, PendingUpdate } from "../db/room_repository.ts";
-import { type Logger, silentLogger } from "./logger.ts";
-import { type Clock, systemClock, type TimerId } from "./clock.ts";
+import type { AppendedRange, PendingUpdate } from "../../db/room_repository.ts";
+import { type Logger, silentLogger } from "../ops/logger.ts";
+import { type Clock, systemClock, type TimerId } from "../ops/clock.ts";
 
 /** Where batches go: `RoomRepository` in production. */
 export interface UpdateLogStore {

@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import * as encoding from "lib0/encoding";
 import * as Y from "yjs";
-import { ProtocolError } from "./sync_protocol.ts";
+import { ProtocolError } from "./protocol.ts";
 import { checkUpdate } from "./update_guard.ts";
-import { seededRandom } from "../tests/_random.ts";
-import { encode, itemUpdate } from "../tests/_yjs_bytes.ts";
+import { seededRandom } from "../../tests/_random.ts";
+import { encode, itemUpdate } from "../../tests/_yjs_bytes.ts";
 
 /** Every kind of update a Yjs client can produce, from one document's history. */
 function sampleUpdates(): Uint8Array[] {

@@ -5,9 +5,9 @@ import * as syncProtocol from "y-protocols/sync";
 import * as Y from "yjs";
 import { applyPresence, decodePresenceUpdate, encodePresenceUpdate } from "./awareness_guard.ts";
 import { DocumentSize } from "./document_size.ts";
-import type { LanguageId } from "./languages.ts";
-import { DEFAULT_LIMITS } from "./limits.ts";
-import { CODE_TEXT, codeOf, languageOf, SETTINGS_MAP } from "./room_document.ts";
+import type { LanguageId } from "../shared/languages.ts";
+import { DEFAULT_LIMITS } from "../ops/limits.ts";
+import { CODE_TEXT, codeOf, languageOf, SETTINGS_MAP } from "./document.ts";
 import {
   decodeMessage,
   encodeAwareness,
@@ -17,7 +17,7 @@ import {
   encodeUpdate,
   MessageType,
   ProtocolError,
-} from "./sync_protocol.ts";
+} from "./protocol.ts";
 import { checkUpdate } from "./update_guard.ts";
 
 /** One connected person, as the room sees them: somewhere to send bytes. */

@@ -7,7 +7,7 @@
  *
  * @module
  */
-import type { LanguageId } from "./languages.ts";
+import type { LanguageId } from "../shared/languages.ts";
 
 /** What the editor sends: the whole document, the cursor offset (UTF-16 code units, 0..code.length) and the room language. */
 export interface CompletionRequest {

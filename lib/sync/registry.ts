@@ -3,15 +3,15 @@ import type {
   LoggedUpdate,
   RoomSnapshot,
   StoredRoom,
-} from "../db/room_repository.ts";
-import { type Clock, systemClock, type TimerId } from "./clock.ts";
-import { type Logger, silentLogger } from "./logger.ts";
+} from "../../db/room_repository.ts";
+import { type Clock, systemClock, type TimerId } from "../ops/clock.ts";
+import { type Logger, silentLogger } from "../ops/logger.ts";
 import { type Participant, Room } from "./room.ts";
-import type { RoomBus } from "./room_bus.ts";
+import type { RoomBus } from "./bus.ts";
 import { type CommitStats, UpdateLog, type UpdateLogStore } from "./update_log.ts";
 
-export type { Clock, TimerId } from "./clock.ts";
-export { systemClock } from "./clock.ts";
+export type { Clock, TimerId } from "../ops/clock.ts";
+export { systemClock } from "../ops/clock.ts";
 
 /** What the registry needs from storage: `RoomRepository` in production. */
 export interface RoomStore extends UpdateLogStore {

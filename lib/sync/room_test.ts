@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import * as awarenessProtocol from "y-protocols/awareness";
 import * as Y from "yjs";
-import { YjsPeer } from "../tests/_yjs_peer.ts";
-import { initialDocumentState } from "./room_document.ts";
+import { YjsPeer } from "../../tests/_yjs_peer.ts";
+import { initialDocumentState } from "./document.ts";
 import { Room } from "./room.ts";
-import { ProtocolError } from "./sync_protocol.ts";
+import { ProtocolError } from "./protocol.ts";
 
 function roomWith(code: string): Room {
   return new Room("room", {

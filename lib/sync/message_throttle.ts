@@ -1,4 +1,4 @@
-import { TokenBucket } from "./rate_limiter.ts";
+import { TokenBucket } from "../web/rate_limiter.ts";
 
 /** Options for {@linkcode MessageThrottle}. */
 export interface MessageThrottleOptions {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { suggestCompletion } from "./autocomplete.ts";
-import type { LanguageId } from "./languages.ts";
+import type { LanguageId } from "../shared/languages.ts";
 
 /** Marks the cursor in test documents; "|" is too common in code. */
 const CURSOR = "‸";

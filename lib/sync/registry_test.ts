@@ -7,14 +7,14 @@ import type {
   PendingUpdate,
   RoomSnapshot,
   StoredRoom,
-} from "../db/room_repository.ts";
-import { FakeClock, settle } from "../tests/_fake_clock.ts";
-import { YjsPeer } from "../tests/_yjs_peer.ts";
-import type { LanguageId } from "./languages.ts";
-import type { RoomBus, RoomBusHandlers } from "./room_bus.ts";
-import { initialDocumentState } from "./room_document.ts";
-import { RoomRegistry, type RoomStore } from "./room_registry.ts";
-import { DurabilityStatus, MessageType, ProtocolError } from "./sync_protocol.ts";
+} from "../../db/room_repository.ts";
+import { FakeClock, settle } from "../../tests/_fake_clock.ts";
+import { YjsPeer } from "../../tests/_yjs_peer.ts";
+import type { LanguageId } from "../shared/languages.ts";
+import type { RoomBus, RoomBusHandlers } from "./bus.ts";
+import { initialDocumentState } from "./document.ts";
+import { RoomRegistry, type RoomStore } from "./registry.ts";
+import { DurabilityStatus, MessageType, ProtocolError } from "./protocol.ts";
 
 interface MemoryRoom {
   state: Uint8Array;

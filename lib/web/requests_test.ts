@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { HttpError } from "./errors.ts";
-import { MAX_CODE_BYTES, utf8Length } from "./limits.ts";
+import { MAX_CODE_BYTES, utf8Length } from "../ops/limits.ts";
 import {
   AutocompleteRequestSchema,
   CreateRoomRequestSchema,

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { waitFor } from "../tests/_wait.ts";
-import { BroadcastChannelBus, type RoomBus, type RoomBusHandlers } from "./room_bus.ts";
+import { waitFor } from "../../tests/_wait.ts";
+import { BroadcastChannelBus, type RoomBus, type RoomBusHandlers } from "./bus.ts";
 
 function recorder() {
   const updates: [string, number][] = [];

@@ -1,10 +1,10 @@
 import * as Y from "yjs";
-import type { RoomRecord, RoomRepository } from "../db/room_repository.ts";
-import { DEFAULT_LANGUAGE } from "./languages.ts";
-import type { CreateRoomRequest } from "./requests.ts";
-import { codeOf, initialDocumentState, languageOf } from "./room_document.ts";
+import type { RoomRecord, RoomRepository } from "../../db/room_repository.ts";
+import { DEFAULT_LANGUAGE } from "../shared/languages.ts";
+import type { CreateRoomRequest } from "../web/requests.ts";
+import { codeOf, initialDocumentState, languageOf } from "../sync/document.ts";
 import { generateRoomId, isRoomId } from "./room_id.ts";
-import type { RoomRegistry } from "./room_registry.ts";
+import type { RoomRegistry } from "../sync/registry.ts";
 
 /**
  * Creates and stores a new room. Its initial code goes into the document

@@ -1,5 +1,5 @@
 import * as Y from "yjs";
-import { DEFAULT_LANGUAGE, isLanguageId, type LanguageId } from "./languages.ts";
+import { DEFAULT_LANGUAGE, isLanguageId, type LanguageId } from "../shared/languages.ts";
 
 /** Name of the `Y.Text` holding the room's code; the editor binds the same. */
 export const CODE_TEXT = "code";

@@ -1,5 +1,5 @@
 import { HttpError } from "./errors.ts";
-import type { RejectionReason } from "./limits.ts";
+import type { RejectionReason } from "../ops/limits.ts";
 
 /** Options for {@linkcode TokenBucket}. */
 export interface TokenBucketOptions {

@@ -1,6 +1,6 @@
-import type { NotifyConnection } from "../db/database.ts";
-import { decodeBase64, encodeBase64 } from "./base64.ts";
-import type { Logger } from "./logger.ts";
+import type { NotifyConnection } from "../../db/database.ts";
+import { decodeBase64, encodeBase64 } from "../shared/base64.ts";
+import type { Logger } from "../ops/logger.ts";
 
 /** What a process hears from the others. */
 export interface RoomBusHandlers {
