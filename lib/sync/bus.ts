@@ -1,5 +1,4 @@
 import type { NotifyConnection } from "../../db/database.ts";
-import { decodeBase64, encodeBase64 } from "../shared/base64.ts";
 import type { Logger } from "../ops/logger.ts";
 
 /** What a process hears from the others. */
@@ -67,7 +66,7 @@ class AwarenessBatcher {
   }
 
   add(roomId: string, message: Uint8Array): void {
-    const encoded = encodeBase64(message);
+    const encoded = message.toBase64();
     if (encoded.length > MAX_PAYLOAD - 100) return; // Too large to share; local people still see it.
     const list = this.#pending.get(roomId) ?? [];
     list.push(encoded);
@@ -178,7 +177,7 @@ export class PostgresBus implements RoomBus {
         if (!envelope) return;
         for (const message of envelope.a) {
           try {
-            handlers.awareness(envelope.r, decodeBase64(message));
+            handlers.awareness(envelope.r, Uint8Array.fromBase64(message));
           } catch {
             // Not base64: ignore, as with any malformed bus message.
           }
@@ -233,7 +232,7 @@ export class BroadcastChannelBus implements RoomBus {
       } else if (kind === "awareness") {
         const envelope = parseEnvelope(payload, this.#process);
         for (const message of envelope?.a ?? []) {
-          handlers.awareness(envelope!.r, decodeBase64(message));
+          handlers.awareness(envelope!.r, Uint8Array.fromBase64(message));
         }
       }
     };
