@@ -1,27 +1,40 @@
 import type { Context, Next } from "hono";
+import { secureHeaders } from "hono/secure-headers";
 import type { AppEnv } from "../lib/web/app.ts";
 
 // No inline scripts anywhere: island props travel in data attributes. The
 // editor injects its own <style> elements, hence 'unsafe-inline' for styles.
-const CONTENT_SECURITY_POLICY = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self' 'unsafe-inline'",
-  "img-src 'self' data:",
-  "connect-src 'self'",
-  "base-uri 'none'",
-  "form-action 'self'",
-  "frame-ancestors 'none'",
-  "object-src 'none'",
-].join("; ");
+// Only these headers: HSTS and the cross-origin policies are the operator's
+// call (a proxy in front knows whether the site is HTTPS-only).
+const securityHeaders = secureHeaders({
+  contentSecurityPolicy: {
+    defaultSrc: ["'self'"],
+    scriptSrc: ["'self'"],
+    styleSrc: ["'self'", "'unsafe-inline'"],
+    imgSrc: ["'self'", "data:"],
+    connectSrc: ["'self'"],
+    baseUri: ["'none'"],
+    formAction: ["'self'"],
+    frameAncestors: ["'none'"],
+    objectSrc: ["'none'"],
+  },
+  xContentTypeOptions: true,
+  // A room link is the key to the room: never leak it in a Referer.
+  referrerPolicy: "no-referrer",
+  xFrameOptions: "DENY",
+  crossOriginEmbedderPolicy: false,
+  crossOriginResourcePolicy: false,
+  crossOriginOpenerPolicy: false,
+  originAgentCluster: false,
+  strictTransportSecurity: false,
+  xDnsPrefetchControl: false,
+  xDownloadOptions: false,
+  xPermittedCrossDomainPolicies: false,
+  xXssProtection: false,
+});
 
 /** Security headers on every response but the WebSocket upgrade. */
 export async function handler(c: Context<AppEnv>, next: Next): Promise<void> {
-  await next();
-  if (c.req.path.startsWith("/ws/")) return;
-  c.header("content-security-policy", CONTENT_SECURITY_POLICY);
-  c.header("x-content-type-options", "nosniff");
-  // A room link is the key to the room: never leak it in a Referer.
-  c.header("referrer-policy", "no-referrer");
-  c.header("x-frame-options", "DENY");
+  if (c.req.path.startsWith("/ws/")) return await next();
+  await securityHeaders(c, next);
 }
