@@ -155,6 +155,11 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       "Invalid configuration:\n- DUET_BUS: postgres needs DATABASE_URL (the embedded database serves one process)",
     );
   }
+  if (value.DUET_BUS === "broadcast" && !value.DATABASE_URL) {
+    throw new ConfigError(
+      "Invalid configuration:\n- DUET_BUS: broadcast needs DATABASE_URL (every isolate would open its own embedded database, so rooms would differ between them)",
+    );
+  }
   return {
     port: value.PORT,
     hostname: value.HOSTNAME,

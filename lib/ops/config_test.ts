@@ -36,10 +36,27 @@ Deno.test("loadConfig – reads every variable", () => {
 });
 
 Deno.test("loadConfig – picks the bus from the database unless told", () => {
-  assert.equal(loadConfig({ DUET_BUS: "broadcast" }).bus, "broadcast");
+  assert.equal(
+    loadConfig({ DATABASE_URL: "postgres://x/y", DUET_BUS: "broadcast" }).bus,
+    "broadcast",
+  );
   assert.equal(loadConfig({ DATABASE_URL: "postgres://x/y", DUET_BUS: "local" }).bus, "local");
   assert.throws(() => loadConfig({ DUET_BUS: "postgres" }), /needs DATABASE_URL/);
   assert.throws(() => loadConfig({ DUET_BUS: "redis" }), /DUET_BUS must be/);
+});
+
+Deno.test("loadConfig – refuses DUET_BUS=broadcast with the embedded database, naming why", () => {
+  assert.throws(
+    () => loadConfig({ DUET_BUS: "broadcast" }),
+    (error: Error) =>
+      error instanceof ConfigError &&
+      /DUET_BUS: broadcast needs DATABASE_URL/.test(error.message) &&
+      /own embedded database/.test(error.message),
+  );
+  assert.throws(
+    () => loadConfig({ DUET_BUS: "broadcast", DUET_DATA_DIR: "/srv/duet" }),
+    ConfigError,
+  );
 });
 
 Deno.test("loadConfig – treats blank values as unset", () => {
