@@ -12,22 +12,8 @@ export interface SqlClient {
   transaction<T>(work: (tx: SqlClient) => Promise<T>): Promise<T>;
   /** Closes the connection or the embedded database. */
   close(): Promise<void>;
-  /** PostgreSQL only: LISTEN and NOTIFY. */
-  notifications?: NotifyConnection;
-}
-
-/** LISTEN/NOTIFY on PostgreSQL. */
-export interface NotifyConnection {
-  /**
-   * LISTENs on `channel` on a dedicated connection that is re-established
-   * when lost; `onListen` runs on every (re)connection.
-   */
-  listen(
-    channel: string,
-    onNotify: (payload: string) => void,
-    onListen: () => void,
-  ): Promise<{ unlisten(): Promise<void> }>;
-  notify(channel: string, payload: string): Promise<void>;
+  /** PostgreSQL only: LISTEN and NOTIFY (the bus's `NotifyConnection`). */
+  notifications?: PostgresNotifications;
 }
 
 /** Options for {@linkcode openDatabase}. */
@@ -214,16 +200,35 @@ async function openPostgres(url: string): Promise<SqlClient> {
     async close() {
       await sql.end({ timeout: 5 });
     },
-    notifications: {
-      async listen(channel, onNotify, onListen) {
-        const listener = await sql.listen(channel, onNotify, onListen);
-        return { unlisten: () => listener.unlisten() };
-      },
-      async notify(channel, payload) {
-        await sql.notify(channel, payload);
-      },
-    },
+    notifications: new PostgresNotifications(sql),
   };
+}
+
+/** LISTEN/NOTIFY on PostgreSQL. */
+export class PostgresNotifications {
+  #sql: PostgresSql;
+
+  constructor(sql: PostgresSql) {
+    this.#sql = sql;
+  }
+
+  /**
+   * LISTENs on `channel` on a dedicated connection that postgres.js
+   * re-establishes when lost; `onListen` runs on every (re)connection.
+   */
+  async listen(
+    channel: string,
+    onNotify: (payload: string) => void,
+    onListen: () => void,
+  ): Promise<{ unlisten(): Promise<void> }> {
+    const listener = await this.#sql.listen(channel, onNotify, onListen);
+    return { unlisten: () => listener.unlisten() };
+  }
+
+  /** Sends `payload` on `channel`. */
+  async notify(channel: string, payload: string): Promise<void> {
+    await this.#sql.notify(channel, payload);
+  }
 }
 
 // postgres.js sends a Buffer as bytea and reads bytea back as a Buffer; the

@@ -1,65 +1,36 @@
-import type { LanguageId } from "../lib/shared/languages.ts";
 import type { SqlClient } from "./database.ts";
 
-/** A room as the HTTP API shows it. */
+// This layer's own shapes. They match the interfaces the core declares
+// (lib/sync/store.ts, lib/rooms/store.ts), which main.ts hands this repository
+// to: the database layer imports nothing above it.
+
+/** A room's public fields. */
 export interface RoomRecord {
   roomId: string;
-  language: LanguageId;
+  language: string;
   code: string;
   createdAt: Date;
   updatedAt: Date;
 }
 
-/** What is stored for a room on each flush. */
-export interface RoomSnapshot {
-  /** The Yjs document, encoded as one update. */
-  state: Uint8Array;
-  /** A plain-text copy of the code. */
-  code: string;
-  language: LanguageId;
-}
-
-/** A room's stored document: the snapshot and the log rows after it. */
-export interface StoredRoom {
-  state: Uint8Array;
-  language: LanguageId;
-  /** The last log row the snapshot covers. */
-  snapshotSeq: number;
-  updates: LoggedUpdate[];
-}
+/** The document state, plain-text code and language stored for a room. */
+export type RoomSnapshot = { state: Uint8Array; code: string; language: string };
 
 /** One row of a room's update log. */
-export interface LoggedUpdate {
-  seq: number;
-  update: Uint8Array;
-}
+export type LoggedUpdate = { seq: number; update: Uint8Array };
 
-/** An update waiting to be appended to its room's log. */
-export interface PendingUpdate {
-  roomId: string;
-  update: Uint8Array;
-}
+/** A room's stored document: the snapshot and the log rows after `snapshotSeq`. */
+export type StoredRoom = Omit<RoomSnapshot, "code"> & {
+  snapshotSeq: number;
+  updates: LoggedUpdate[];
+};
 
 /** The sequence numbers one append gave a room's updates. */
-export interface AppendedRange {
-  firstSeq: number;
-  lastSeq: number;
-}
-
-/** Options for {@linkcode RoomRepository.appendUpdates}. */
-export interface AppendOptions {
-  /** A PostgreSQL channel to `NOTIFY` with `roomId:lastSeq` per room. */
-  notifyChannel?: string;
-}
-
-/** A new room to insert. */
-export interface NewRoom extends RoomSnapshot {
-  roomId: string;
-}
+export type AppendedRange = { firstSeq: number; lastSeq: number };
 
 interface RoomRow {
   id: string;
-  language: LanguageId;
+  language: string;
   code: string;
   created_at: Date;
   updated_at: Date;
@@ -74,7 +45,7 @@ export class RoomRepository {
   }
 
   /** Inserts a new room. */
-  async create(room: NewRoom): Promise<RoomRecord> {
+  async create(room: RoomSnapshot & { roomId: string }): Promise<RoomRecord> {
     const rows = await this.#db.query<RoomRow>(
       `INSERT INTO rooms (id, language, code, doc_state)
        VALUES ($1, $2, $3, $4)
@@ -116,7 +87,7 @@ export class RoomRepository {
   async load(roomId: string): Promise<StoredRoom | undefined> {
     return await this.#db.transaction(async (tx) => {
       const rows = await tx.query<
-        { doc_state: Uint8Array; language: LanguageId; snapshot_seq: unknown }
+        { doc_state: Uint8Array; language: string; snapshot_seq: unknown }
       >(
         "SELECT doc_state, language, snapshot_seq FROM rooms WHERE id = $1",
         [roomId],
@@ -145,8 +116,9 @@ export class RoomRepository {
    * `roomId:lastSeq`; PostgreSQL delivers it only once the rows are committed.
    */
   async appendUpdates(
-    entries: readonly PendingUpdate[],
-    options: AppendOptions = {},
+    entries: readonly { roomId: string; update: Uint8Array }[],
+    /** A PostgreSQL channel to `NOTIFY` with `roomId:lastSeq` per room. */
+    options: { notifyChannel?: string } = {},
   ): Promise<Map<string, AppendedRange>> {
     const appended = new Map<string, AppendedRange>();
     if (!entries.length) return appended;

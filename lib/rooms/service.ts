@@ -1,27 +1,28 @@
 import * as Y from "yjs";
-import type { RoomRecord, RoomRepository } from "../../db/room_repository.ts";
-import { DEFAULT_LANGUAGE } from "../shared/languages.ts";
+import { DEFAULT_LANGUAGE, languageOr } from "../shared/languages.ts";
 import type { CreateRoomRequest } from "../web/requests.ts";
 import { codeOf, initialDocumentState, languageOf } from "../sync/document.ts";
 import { generateRoomId, isRoomId } from "./room_id.ts";
 import type { RoomRegistry } from "../sync/registry.ts";
+import type { RoomCatalog, RoomRecord } from "./store.ts";
 
 /**
  * Creates and stores a new room. Its initial code goes into the document
  * here, once; later loads start from what is stored.
  */
 export async function createRoom(
-  rooms: RoomRepository,
+  rooms: RoomCatalog,
   request: CreateRoomRequest,
 ): Promise<RoomRecord> {
   const language = request.language ?? DEFAULT_LANGUAGE;
   const code = request.code ?? "";
-  return await rooms.create({
+  const created = await rooms.create({
     roomId: generateRoomId(),
     language,
     code,
     state: initialDocumentState(code, language),
   });
+  return { ...created, language };
 }
 
 /**
@@ -30,7 +31,7 @@ export async function createRoom(
  * a malformed id never reaches the database.
  */
 export async function findRoom(
-  rooms: RoomRepository,
+  rooms: RoomCatalog,
   registry: RoomRegistry,
   roomId: string,
 ): Promise<RoomRecord | undefined> {
@@ -38,7 +39,8 @@ export async function findRoom(
   const live = registry.get(roomId);
   const found = await rooms.find(roomId);
   if (!found) return undefined;
-  const { logRowsPending, ...record } = found;
+  const { logRowsPending, ...rest } = found;
+  const record: RoomRecord = { ...rest, language: languageOr(rest.language) };
   if (live) return { ...record, code: live.code, language: live.language };
   if (!logRowsPending) return record;
   // Log rows not yet folded into the snapshot (a process stopped without

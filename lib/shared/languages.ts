@@ -38,6 +38,11 @@ export const LANGUAGE_LABELS: Readonly<Record<LanguageId, string>> = {
   plaintext: "Plain text",
 };
 
+/** `value` when it is a known language id, else `fallback`. */
+export function languageOr(value: unknown, fallback: LanguageId = DEFAULT_LANGUAGE): LanguageId {
+  return isLanguageId(value) ? value : fallback;
+}
+
 /** Whether `value` is a known language id. */
 export function isLanguageId(value: unknown): value is LanguageId {
   return typeof value === "string" &&

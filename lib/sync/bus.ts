@@ -1,5 +1,15 @@
-import type { NotifyConnection } from "../../db/database.ts";
 import type { Logger } from "../ops/logger.ts";
+
+/** LISTEN/NOTIFY as the bus needs it: `SqlClient.notifications` (db/database.ts) on PostgreSQL. */
+export interface NotifyConnection {
+  /** LISTENs on `channel`, re-established when lost; `onListen` runs on every (re)connection. */
+  listen(
+    channel: string,
+    onNotify: (payload: string) => void,
+    onListen: () => void,
+  ): Promise<{ unlisten(): Promise<void> }>;
+  notify(channel: string, payload: string): Promise<void>;
+}
 
 /** What a process hears from the others. */
 export interface RoomBusHandlers {

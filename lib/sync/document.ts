@@ -1,5 +1,5 @@
 import * as Y from "yjs";
-import { DEFAULT_LANGUAGE, isLanguageId, type LanguageId } from "../shared/languages.ts";
+import { DEFAULT_LANGUAGE, type LanguageId, languageOr } from "../shared/languages.ts";
 
 /** Name of the `Y.Text` holding the room's code; the editor binds the same. */
 export const CODE_TEXT = "code";
@@ -16,8 +16,7 @@ export function languageOf(
   doc: Y.Doc,
   fallback: LanguageId = DEFAULT_LANGUAGE,
 ): LanguageId {
-  const value = doc.getMap(SETTINGS_MAP).get("language");
-  return isLanguageId(value) ? value : fallback;
+  return languageOr(doc.getMap(SETTINGS_MAP).get("language"), fallback);
 }
 
 /**

@@ -1,24 +1,13 @@
-import type {
-  AppendedRange,
-  LoggedUpdate,
-  RoomSnapshot,
-  StoredRoom,
-} from "../../db/room_repository.ts";
+import { languageOr } from "../shared/languages.ts";
 import { type Clock, systemClock, type TimerId } from "../ops/clock.ts";
 import { type Logger, silentLogger } from "../ops/logger.ts";
 import { type Participant, Room } from "./room.ts";
 import type { RoomBus } from "./bus.ts";
-import { type CommitStats, UpdateLog, type UpdateLogStore } from "./update_log.ts";
+import type { AppendedRange, RoomStore } from "./store.ts";
+import { type CommitStats, UpdateLog } from "./update_log.ts";
 
 export type { Clock, TimerId } from "../ops/clock.ts";
 export { systemClock } from "../ops/clock.ts";
-
-/** What the registry needs from storage: `RoomRepository` in production. */
-export interface RoomStore extends UpdateLogStore {
-  load(roomId: string): Promise<StoredRoom | undefined>;
-  readUpdates(roomId: string, afterSeq: number): Promise<LoggedUpdate[]>;
-  compact(roomId: string, snapshot: RoomSnapshot & { seq: number }): Promise<boolean>;
-}
 
 /** Options for {@linkcode RoomRegistry}. */
 export interface RoomRegistryOptions {
@@ -207,7 +196,7 @@ export class RoomRegistry {
           room: new Room(roomId, {
             state: stored.state,
             updates: stored.updates.map((row) => row.update),
-            language: stored.language,
+            language: languageOr(stored.language),
             admitUpdate: (bytes) => this.#log.hasRoomFor(bytes),
             onLocalUpdate: (update) => this.#log.append(roomId, update),
             onLocalAwareness: (message) => this.#bus?.publishAwareness(roomId, message),

@@ -6,14 +6,15 @@ import type {
   LoggedUpdate,
   PendingUpdate,
   RoomSnapshot,
+  RoomStore,
   StoredRoom,
-} from "../../db/room_repository.ts";
+} from "./store.ts";
 import { FakeClock, settle } from "../../tests/_fake_clock.ts";
 import { YjsPeer } from "../../tests/_yjs_peer.ts";
 import type { LanguageId } from "../shared/languages.ts";
 import type { RoomBus, RoomBusHandlers } from "./bus.ts";
 import { initialDocumentState } from "./document.ts";
-import { RoomRegistry, type RoomStore } from "./registry.ts";
+import { RoomRegistry } from "./registry.ts";
 import { DurabilityStatus, MessageType, ProtocolError } from "./protocol.ts";
 
 interface MemoryRoom {

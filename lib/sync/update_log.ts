@@ -1,14 +1,6 @@
-import type { AppendedRange, PendingUpdate } from "../../db/room_repository.ts";
+import type { AppendedRange, PendingUpdate, UpdateLogStore } from "./store.ts";
 import { type Logger, silentLogger } from "../ops/logger.ts";
 import { type Clock, systemClock, type TimerId } from "../ops/clock.ts";
-
-/** Where batches go: `RoomRepository` in production. */
-export interface UpdateLogStore {
-  appendUpdates(
-    entries: readonly PendingUpdate[],
-    options?: { notifyChannel?: string },
-  ): Promise<Map<string, AppendedRange>>;
-}
 
 /** Options for {@linkcode UpdateLog}. */
 export interface UpdateLogOptions {

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
-import type { AppendedRange, PendingUpdate } from "../../db/room_repository.ts";
+import type { AppendedRange, PendingUpdate, UpdateLogStore } from "./store.ts";
 import { FakeClock, settle } from "../../tests/_fake_clock.ts";
-import { type CommitStats, UpdateLog, type UpdateLogStore } from "./update_log.ts";
+import { type CommitStats, UpdateLog } from "./update_log.ts";
 
 class MemoryLog implements UpdateLogStore {
   batches: PendingUpdate[][] = [];

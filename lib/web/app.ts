@@ -2,7 +2,6 @@ import { type Context, Hono, type MiddlewareHandler } from "hono";
 import { compress } from "hono/compress";
 import type { ComponentType } from "preact";
 import { h } from "preact";
-import type { RoomRepository } from "../../db/room_repository.ts";
 import type { AssetManifest } from "./assets.ts";
 import { addressKey } from "./client_address.ts";
 import type { Config } from "../ops/config.ts";
@@ -11,6 +10,7 @@ import type { Logger } from "../ops/logger.ts";
 import type { DuetMetrics } from "../ops/metrics.ts";
 import type { RateLimits } from "./rate_limiter.ts";
 import { type AppShellProps, type PageOptions, type PageProps, renderDocument } from "./render.tsx";
+import type { RoomCatalog } from "../rooms/store.ts";
 import type { RoomRegistry } from "../sync/registry.ts";
 import type { StaticFiles } from "./static_files.ts";
 import type { SyncHub } from "../sync/hub.ts";
@@ -18,7 +18,7 @@ import type { SyncHub } from "../sync/hub.ts";
 /** What route handlers can use, on `c.var.services`. */
 export interface Services {
   config: Config;
-  rooms: RoomRepository;
+  rooms: RoomCatalog;
   registry: RoomRegistry;
   hub: SyncHub;
   assets: AssetManifest;
