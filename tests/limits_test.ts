@@ -272,20 +272,37 @@ Deno.test("Limits – malformed frames close only their own connection (1007, 10
   }
 });
 
-Deno.test("Limits – presence with a bad colour closes its connection (1008)", async () => {
+Deno.test("Limits – presence with a bad colour is relayed without it, logged and counted", async () => {
   const roomId = await createRoom(socketServer);
   const mallory = connect(socketServer, roomId);
+  const bob = connect(socketServer, roomId);
+  const before = await rejections(socketServer, "presence_field_dropped");
   try {
-    await mallory.joined;
+    await Promise.all([mallory.joined, bob.joined]);
     mallory.socket.send(
-      mallory.peer.presence({ user: { name: "M", color: "red;background:url(//x)" } }),
+      mallory.peer.presence({
+        user: { name: "M", color: "red;background:url(//x)" },
+        activity: "typing",
+      }),
     );
-    const event = await mallory.closed;
-    assert.equal(event.code, 1008);
-    assert.equal(event.reason, "Presence refused: user.color must be #rrggbb");
-    assert.equal(rejectedLines(sockets.lines, "presence_refused").length, 1);
+    await waitFor(
+      () => bob.peer.awareness.getStates().has(mallory.peer.doc.clientID),
+      "Mallory's presence at Bob",
+    );
+    assert.deepEqual(bob.peer.awareness.getStates().get(mallory.peer.doc.clientID), {
+      activity: "typing",
+    });
+    assert.equal(await rejections(socketServer, "presence_field_dropped"), before + 1);
+    const logged = sockets.lines.filter((line) =>
+      line.event === "presence_field_dropped" && line.roomId === roomId
+    );
+    assert.equal(logged.length, 1);
+    assert.equal(logged[0].field, "user");
+    assert.match(String(logged[0].detail), /user\.color must be #rrggbb/);
+    assert.equal(mallory.socket.readyState, WebSocket.OPEN);
   } finally {
     mallory.close();
+    bob.close();
   }
 });
 

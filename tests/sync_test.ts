@@ -133,6 +133,48 @@ Deno.test("Live sync – presence reaches the others and leaves with its person"
   }
 });
 
+Deno.test("Live sync – a Yjs client with another binding's cursor shape stays, syncs and shows its name", async () => {
+  const server = await startTestServer();
+  const roomId = await createRoom(server, "base");
+  const other = connect(server, roomId);
+  const bob = connect(server, roomId);
+  const closes: number[] = [];
+  other.provider.on("connection-close", (event) => closes.push(event?.code ?? 0));
+  try {
+    await Promise.all([synced(other), synced(bob)]);
+    // Another editor binding's presence: a numeric cursor and a selection of its own.
+    other.provider.awareness.setLocalState({
+      user: { name: "Monaco Mo", color: "#3366ff" },
+      cursor: 3,
+      selection: { anchor: 1, head: 4 },
+    });
+    await waitFor(
+      () =>
+        (bob.provider.awareness.getStates().get(other.doc.clientID) as { user?: { name: string } })
+          ?.user?.name === "Monaco Mo",
+      "the other client's name at Bob",
+    );
+    // Relayed without the fields Duet cannot use.
+    assert.deepEqual(bob.provider.awareness.getStates().get(other.doc.clientID), {
+      user: { name: "Monaco Mo", color: "#3366ff" },
+    });
+    other.text.insert(4, " from Monaco");
+    await waitFor(() => bob.text.toString() === "base from Monaco", "the edit at Bob");
+    bob.text.insert(0, "> ");
+    await waitFor(() => other.text.toString() === "> base from Monaco", "Bob's edit back");
+    const metrics = await (await fetch(`${server.url}/metrics`)).text();
+    const counted = metrics.match(
+      /^duet_rejections_total\{reason="presence_field_dropped"\} (\d+)$/m,
+    );
+    assert.ok(counted && Number(counted[1]) >= 1, "the dropped field is counted");
+    assert.deepEqual(closes, [], "never disconnected");
+    assert.equal(other.provider.wsconnected, true);
+  } finally {
+    close(other, bob);
+    await server.shutdown();
+  }
+});
+
 Deno.test("Live sync – edits made offline on both sides merge on reconnect", async () => {
   const server = await startTestServer();
   const roomId = await createRoom(server, "base");

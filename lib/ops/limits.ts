@@ -70,6 +70,7 @@ export type RejectionReason =
   | "malformed_message"
   | "unsupported_message"
   | "presence_refused"
+  | "presence_field_dropped"
   | "origin_refused"
   | "room_creation_rate"
   | "autocomplete_rate"

@@ -3,6 +3,9 @@
  * the room applies and relays them. Presence is untrusted: each state is
  * size-capped and validated, unknown fields are dropped, and only the
  * entries the caller accepts (a connection's own identity) are even parsed.
+ * A known field in another shape (another editor binding's `cursor`, say) is
+ * dropped too, not refused: any Yjs client may join, and closing it would
+ * only make it reconnect and lose its edits in a loop.
  *
  * @module
  */
@@ -49,15 +52,23 @@ const CursorSchema = z.object({
   `cursor must be at most ${MAX_CURSOR_BYTES} bytes`,
 );
 
-/**
- * One person's presence as Duet relays it: who they are (`user`, read by the
- * presence list and y-codemirror.next) and where their cursor is. Other
- * fields are dropped.
- */
-export const PresenceStateSchema = z.object({
+/** What a person is doing, as the presence list shows it. */
+export const PRESENCE_ACTIVITIES = ["typing", "active", "idle", "away"] as const;
+
+const PresenceFields = {
   user: UserSchema.optional(),
   cursor: CursorSchema.optional(),
-});
+  activity: z.enum(PRESENCE_ACTIVITIES, {
+    error: "activity must be one of " + PRESENCE_ACTIVITIES.join(", "),
+  }).optional(),
+};
+
+/**
+ * One person's presence as Duet relays it: who they are (`user`, read by the
+ * presence list and the remote carets), where their cursor is, and whether
+ * they are typing, idle or away. Other fields are dropped.
+ */
+export const PresenceStateSchema = z.object(PresenceFields);
 
 /** A validated presence state. */
 export type PresenceState = z.infer<typeof PresenceStateSchema>;
@@ -81,10 +92,21 @@ export interface DecodePresenceOptions {
   maxStateBytes: number;
 }
 
+/** A known presence field an accepted state held in a shape Duet does not relay. */
+export interface DroppedPresenceField {
+  clientId: number;
+  /** The top-level field, or `state` when the state was not an object. */
+  field: string;
+  /** What was wrong with it. */
+  message: string;
+}
+
 /** What {@linkcode decodePresenceUpdate} found. */
 export interface DecodedPresence {
-  /** The accepted entries, validated and stripped of unknown fields. */
+  /** The accepted entries, validated and stripped of unknown and invalid fields. */
   entries: PresenceEntry[];
+  /** The fields dropped from accepted states because they were invalid. */
+  dropped: DroppedPresenceField[];
   /** How many entries were skipped. */
   skipped: number;
   /**
@@ -101,7 +123,8 @@ const utf8 = new TextDecoder("utf-8", { fatal: true });
  * Decodes an awareness update (the body of a y-websocket awareness message).
  *
  * @throws {ProtocolError} 1007 when it is malformed, 1008 when an accepted
- * state is too large or invalid.
+ * state is too large. Invalid fields of a state are dropped and listed in
+ * {@linkcode DecodedPresence.dropped}.
  */
 export function decodePresenceUpdate(
   update: Uint8Array,
@@ -130,6 +153,7 @@ export function decodePresenceUpdate(
   }
 
   const entries: PresenceEntry[] = [];
+  const dropped: DroppedPresenceField[] = [];
   let stripped = false;
   for (const { clientId, clock, json } of raw) {
     const removal = equalBytes(json, NULL_STATE);
@@ -159,20 +183,44 @@ export function decodePresenceUpdate(
       continue;
     }
     const parsed = PresenceStateSchema.safeParse(value);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      const message = issue.path.length && !issue.message.includes(".")
-        ? `${issue.path.join(".")}: ${issue.message}`
-        : issue.message;
-      throw new ProtocolError(`Presence refused: ${message}`, CloseCode.policyViolation, {
-        reason: "presence_refused",
-      });
+    if (parsed.success) {
+      stripped ||= !sameKeys(value, parsed.data);
+      entries.push({ clientId, clock, state: parsed.data });
+      continue;
     }
-    stripped ||= !sameKeys(value, parsed.data);
-    entries.push({ clientId, clock, state: parsed.data });
+    stripped = true;
+    entries.push({ clientId, clock, state: salvagePresence(value, clientId, dropped) });
   }
   const skipped = raw.length - entries.length;
-  return { entries, skipped, verbatim: skipped === 0 && !stripped };
+  return { entries, dropped, skipped, verbatim: skipped === 0 && !stripped };
+}
+
+/** Keeps the valid fields of a state the schema refused, listing the others in `dropped`. */
+function salvagePresence(
+  value: unknown,
+  clientId: number,
+  dropped: DroppedPresenceField[],
+): PresenceState {
+  if (!isObject(value)) {
+    dropped.push({ clientId, field: "state", message: "presence must be an object" });
+    return {};
+  }
+  const state: Record<string, unknown> = {};
+  for (const [field, schema] of Object.entries(PresenceFields)) {
+    if (!Object.hasOwn(value, field)) continue;
+    const parsed = schema.safeParse(value[field]);
+    if (parsed.success) {
+      state[field] = parsed.data;
+      continue;
+    }
+    const issue = parsed.error.issues[0];
+    const message = issue.message.startsWith(field)
+      ? issue.message
+      : `${[field, ...issue.path].join(".")}: ${issue.message}`;
+    dropped.push({ clientId, field, message });
+  }
+  // Each field passed its own schema, so the whole passes too.
+  return PresenceStateSchema.parse(state);
 }
 
 /**
@@ -183,7 +231,10 @@ export function decodePresenceUpdate(
  */
 export function isPlainPresence(value: unknown): value is PresenceState {
   if (!isObject(value) || !hasOnlyKeys(value, PRESENCE_KEYS)) return false;
-  const { user, cursor } = value;
+  const { user, cursor, activity } = value;
+  if (activity !== undefined && (typeof activity !== "string" || !ACTIVITIES.has(activity))) {
+    return false;
+  }
   if (user !== undefined) {
     if (!isObject(user) || !hasOnlyKeys(user, USER_KEYS)) return false;
     const { name, color, colorLight } = user;
@@ -203,7 +254,8 @@ export function isPlainPresence(value: unknown): value is PresenceState {
   return true;
 }
 
-const PRESENCE_KEYS = new Set(["user", "cursor"]);
+const PRESENCE_KEYS = new Set(["user", "cursor", "activity"]);
+const ACTIVITIES: ReadonlySet<string> = new Set(PRESENCE_ACTIVITIES);
 const USER_KEYS = new Set(["name", "color", "colorLight"]);
 const CURSOR_KEYS = new Set(["anchor", "head"]);
 const POSITION_KEYS = new Set(["type", "tname", "item", "assoc"]);

@@ -118,29 +118,62 @@ Deno.test("decodePresenceUpdate – a removal is a null state", () => {
   assert.deepEqual(entries, [{ clientId: 4, clock: 9, state: null }]);
 });
 
-Deno.test("decodePresenceUpdate – refuses bad colours, long names and odd shapes with 1008", () => {
-  const cases: [string, RegExp][] = [
-    ['{"user":{"name":"A","color":"red"}}', /user\.color must be #rrggbb/],
-    ['{"user":{"name":"A","color":"#aabbcc;background:url(x)"}}', /user\.color/],
-    ['{"user":{"name":"A","color":"#aabbcc","colorLight":"#aabbcc3"}}', /colorLight/],
-    [`{"user":{"name":"${"n".repeat(65)}","color":"#aabbcc"}}`, /at most 64 characters/],
-    ['{"user":{"name":5,"color":"#aabbcc"}}', /user\.name/],
-    ['{"user":"Alice"}', /user/],
-    ['{"cursor":{"anchor":1,"head":2}}', /cursor/],
+Deno.test("decodePresenceUpdate – drops invalid fields (bad colours, long names, odd shapes) and keeps the rest", () => {
+  const user = { name: "A", color: "#aabbcc" };
+  const cases: [string, Record<string, unknown>, string, RegExp][] = [
+    [
+      '{"user":{"name":"A","color":"red"},"activity":"idle"}',
+      { activity: "idle" },
+      "user",
+      /user\.color must be #rrggbb/,
+    ],
+    ['{"user":{"name":"A","color":"#aabbcc;background:url(x)"}}', {}, "user", /user\.color/],
+    ['{"user":{"name":"A","color":"#aabbcc","colorLight":"#aabbcc3"}}', {}, "user", /colorLight/],
+    [
+      `{"user":{"name":"${"n".repeat(65)}","color":"#aabbcc"}}`,
+      {},
+      "user",
+      /at most 64 characters/,
+    ],
+    ['{"user":{"name":5,"color":"#aabbcc"}}', {}, "user", /user\.name/],
+    ['{"user":"Alice"}', {}, "user", /user/],
+    [
+      '{"user":{"name":"A","color":"#aabbcc"},"cursor":3,"selection":{"a":1}}',
+      { user },
+      "cursor",
+      /cursor/,
+    ],
+    [
+      '{"user":{"name":"A","color":"#aabbcc"},"cursor":{"anchor":1,"head":2}}',
+      { user },
+      "cursor",
+      /cursor/,
+    ],
+    [
+      '{"user":{"name":"A","color":"#aabbcc"},"activity":"sleeping"}',
+      { user },
+      "activity",
+      /activity/,
+    ],
     [
       `{"cursor":{"anchor":{"tname":"${"t".repeat(300)}"},"head":{"tname":"${
         "t".repeat(300)
       }"}},"x":0}`,
+      {},
+      "cursor",
       /./,
     ],
-    ["[1,2]", /./],
-    ['"text"', /./],
+    ["[1,2]", {}, "state", /object/],
+    ['"text"', {}, "state", /object/],
   ];
-  for (const [json, message] of cases) {
-    const error = refusal(() => decodePresenceUpdate(rawUpdate([1, 1, json]), acceptAll));
-    assert.equal(error.closeCode, 1008, json);
-    assert.equal(error.reason, "presence_refused");
-    assert.match(error.message, message, json);
+  for (const [json, kept, field, message] of cases) {
+    const { entries, dropped, verbatim } = decodePresenceUpdate(rawUpdate([1, 1, json]), acceptAll);
+    assert.deepEqual(entries, [{ clientId: 1, clock: 1, state: kept }], json);
+    assert.equal(dropped.length, 1, json);
+    assert.equal(dropped[0].clientId, 1);
+    assert.equal(dropped[0].field, field, json);
+    assert.match(dropped[0].message, message, json);
+    assert.equal(verbatim, false, json);
   }
   const emoji = "😀".repeat(64);
   const ok = decodePresenceUpdate(
@@ -148,6 +181,17 @@ Deno.test("decodePresenceUpdate – refuses bad colours, long names and odd shap
     acceptAll,
   );
   assert.equal(ok.entries[0].state?.user?.name, emoji, "64 characters, however many code units");
+  assert.deepEqual(ok.dropped, []);
+});
+
+Deno.test("decodePresenceUpdate – the activity field passes in each of its values", () => {
+  for (const activity of ["typing", "active", "idle", "away"]) {
+    const json = JSON.stringify({ user: { name: "A", color: "#aabbcc" }, activity });
+    const { entries, dropped, verbatim } = decodePresenceUpdate(rawUpdate([1, 1, json]), acceptAll);
+    assert.equal(entries[0].state?.activity, activity);
+    assert.deepEqual(dropped, []);
+    assert.equal(verbatim, true);
+  }
 });
 
 Deno.test("decodePresenceUpdate – caps the size of a state", () => {
@@ -183,6 +227,7 @@ function editorState(): Record<string, unknown> {
   return {
     user: { name: "Brave Badger", color: "#2f74d0", colorLight: "#2f74d033" },
     cursor: { anchor: position, head: structuredClone(position) },
+    activity: "typing",
   };
 }
 
@@ -230,6 +275,12 @@ const MUTATIONS: ((state: Record<string, unknown>, next: () => number) => void)[
   (s, next) => delete id(s, next).client,
   (s, next) => (id(s, next).spare = 0),
   (s, next) => (position(s, next).tname = "é".repeat(200) + "t".repeat(56)),
+  (s) => delete s.activity,
+  (s) => (s.activity = "away"),
+  (s) => (s.activity = "asleep"),
+  (s) => (s.activity = 1),
+  (s) => (s.activity = null),
+  (s) => (s.cursor = 3),
 ];
 
 /** The part a mutation changes, or a throwaway object when an earlier one removed it. */

@@ -245,7 +245,21 @@ export class SyncHub {
   /** Handles a message; returns false when the connection was closed for it. */
   #receive(connection: Connection, message: Uint8Array): boolean {
     try {
-      connection.room!.receive(connection, message, this.#receiveOptions);
+      const { droppedPresence } = connection.room!.receive(
+        connection,
+        message,
+        this.#receiveOptions,
+      );
+      // Not abuse (another editor binding's cursor, say): the rest was relayed.
+      for (const { field, message } of droppedPresence) {
+        this.#logger.warn("presence_field_dropped", {
+          roomId: connection.roomId,
+          reason: "presence_field_dropped",
+          field,
+          detail: message,
+        });
+        this.#metrics?.rejections.inc({ reason: "presence_field_dropped" });
+      }
     } catch (error) {
       if (!(error instanceof ProtocolError)) {
         this.#logger.error("message_failed", { roomId: connection.roomId, error });

@@ -3,7 +3,12 @@ import * as encoding from "lib0/encoding";
 import * as awarenessProtocol from "y-protocols/awareness";
 import * as syncProtocol from "y-protocols/sync";
 import * as Y from "yjs";
-import { applyPresence, decodePresenceUpdate, encodePresenceUpdate } from "./awareness_guard.ts";
+import {
+  applyPresence,
+  decodePresenceUpdate,
+  type DroppedPresenceField,
+  encodePresenceUpdate,
+} from "./awareness_guard.ts";
 import { DocumentSize } from "./document_size.ts";
 import type { LanguageId } from "../shared/languages.ts";
 import { DEFAULT_LIMITS } from "../ops/limits.ts";
@@ -62,6 +67,14 @@ export interface ReceiveOptions {
   /** Largest presence state, in bytes of JSON; default {@linkcode DEFAULT_LIMITS}. */
   maxPresenceBytes?: number;
 }
+
+/** What {@linkcode Room.receive} accepted only in part. */
+export interface ReceiveReport {
+  /** Invalid presence fields that were dropped (the rest of the state was relayed). */
+  droppedPresence: readonly DroppedPresenceField[];
+}
+
+const FULLY_ACCEPTED: ReceiveReport = Object.freeze({ droppedPresence: Object.freeze([]) });
 
 function encodeAwarenessMessage(update: Uint8Array): Uint8Array {
   const encoder = encoding.createEncoder();
@@ -185,8 +198,13 @@ export class Room {
    *
    * @throws {ProtocolError} when the message is malformed or goes past a
    * limit; the caller closes that participant's connection and the room goes on.
+   * @returns what was dropped from an accepted message, for the caller to count.
    */
-  receive(participant: Participant, data: Uint8Array, options: ReceiveOptions = {}): void {
+  receive(
+    participant: Participant,
+    data: Uint8Array,
+    options: ReceiveOptions = {},
+  ): ReceiveReport {
     if (!this.#participants.has(participant)) {
       throw new RangeError("Participant has not joined this room");
     }
@@ -196,7 +214,7 @@ export class Room {
         this.#receiveSync(participant, message.decoder, options);
         break;
       case "awareness": {
-        const { entries, verbatim } = decodePresenceUpdate(message.update, {
+        const { entries, dropped, verbatim } = decodePresenceUpdate(message.update, {
           accepts: (clientId, removal) => this.#speaksFor(participant, clientId, removal),
           maxStateBytes: options.maxPresenceBytes ?? DEFAULT_LIMITS.maxPresenceBytes,
         });
@@ -208,6 +226,7 @@ export class Room {
         const relay = verbatim ? data : encodeAwarenessMessage(encodePresenceUpdate(entries));
         this.#broadcast(relay, participant);
         this.#onLocalAwareness?.(relay);
+        if (dropped.length > 0) return { droppedPresence: dropped };
         break;
       }
       case "queryAwareness":
@@ -216,6 +235,7 @@ export class Room {
         );
         break;
     }
+    return FULLY_ACCEPTED;
   }
 
   /** Applies an update another process logged. */
