@@ -53,6 +53,7 @@ export class RoomConnection {
     savedClock: 0,
     storageDown: false,
     connected: false,
+    online: true,
   };
   #saveState?: SaveState;
 
@@ -64,6 +65,7 @@ export class RoomConnection {
       online: options.window.navigator.onLine,
       closed: null,
     };
+    this.#save.online = this.#facts.online;
     this.doc = new Y.Doc();
     this.provider = new WebsocketProvider(
       options.serverUrl,
@@ -171,12 +173,16 @@ export class RoomConnection {
 
   #onOnline = (): void => {
     this.#facts.online = true;
+    this.#save.online = true;
     this.#publish();
+    this.#publishSave();
   };
 
   #onOffline = (): void => {
     this.#facts.online = false;
+    this.#save.online = false;
     this.#publish();
+    this.#publishSave();
   };
 
   #publish(): void {

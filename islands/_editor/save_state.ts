@@ -25,6 +25,11 @@ export interface SaveFacts {
   /** The server said it cannot write to its database. */
   storageDown: boolean;
   connected: boolean;
+  /**
+   * `navigator.onLine`. Offline, a socket can still look open for a while
+   * (nothing is sent until it times out), so this alone means not saved.
+   */
+  online: boolean;
 }
 
 /** The state before any edit or receipt. */
@@ -37,7 +42,7 @@ export const INITIAL_SAVE_STATE: SaveState = {
 /** Describes the save state; never says saved before the server has confirmed it. */
 export function describeSave(facts: SaveFacts): SaveState {
   if (facts.localClock <= facts.savedClock) return INITIAL_SAVE_STATE;
-  if (!facts.connected) {
+  if (!facts.connected || !facts.online) {
     return {
       phase: "unsaved",
       text: "Not saved",

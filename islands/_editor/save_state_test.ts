@@ -1,7 +1,13 @@
 import assert from "node:assert/strict";
 import { describeSave } from "./save_state.ts";
 
-const base = { localClock: 0, savedClock: 0, storageDown: false, connected: true };
+const base = {
+  localClock: 0,
+  savedClock: 0,
+  storageDown: false,
+  connected: true,
+  online: true,
+};
 
 Deno.test("describeSave – saved when the receipt covers every own edit", () => {
   assert.equal(describeSave(base).text, "Saved");
@@ -25,4 +31,12 @@ Deno.test("describeSave – not saved while the database is down or the socket i
     "Saved",
     "nothing of yours at risk",
   );
+});
+
+Deno.test("describeSave – not saved while the browser is offline, even with the socket open", () => {
+  const offline = describeSave({ ...base, localClock: 8, savedClock: 7, online: false });
+  assert.equal(offline.phase, "unsaved");
+  assert.equal(offline.text, "Not saved");
+  assert.match(offline.detail, /connection returns/);
+  assert.equal(describeSave({ ...base, online: false }).text, "Saved", "nothing of yours at risk");
 });
