@@ -34,7 +34,7 @@ import {
   selfCheck,
   type ServerKind,
 } from "./_wire.ts";
-import { seededRandom } from "../tests/_random.ts";
+import { seededRandom } from "../testing/random.ts";
 
 /** One room this process opens. */
 export interface RoomPlan {

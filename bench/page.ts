@@ -23,10 +23,10 @@
  */
 import type { Browser, Page } from "puppeteer-core";
 import { LANGUAGE_IDS, type LanguageId } from "../lib/shared/languages.ts";
-import { launchBrowser } from "../tests/_browser.ts";
-import { CODE_SAMPLES } from "../tests/_code_samples.ts";
-import { javascriptWeight } from "../tests/_page_weight.ts";
-import { type ServerProcess, spawnServer } from "../tests/_process.ts";
+import { launchBrowser } from "../testing/browser.ts";
+import { CODE_SAMPLES } from "../testing/code_samples.ts";
+import { javascriptWeight } from "../testing/page_weight.ts";
+import { type ServerProcess, spawnServer } from "../testing/process.ts";
 
 const ROOT = new URL("../", import.meta.url);
 

@@ -42,7 +42,7 @@ import {
 import type { GeneratorConfig, RoomPlan, VerifyResult, WindowReport } from "./load_generator.ts";
 import { codeLike } from "./load_generator.ts";
 import { measureStartup, renderStartup, type StartupCase } from "./startup.ts";
-import { freePort } from "../tests/_process.ts";
+import { freePort } from "../testing/process.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
 const DOC_PATH = `${ROOT}docs/benchmarks.md`;

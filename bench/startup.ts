@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { freePort } from "../tests/_process.ts";
+import { freePort } from "../testing/process.ts";
 const ROOT = new URL("../", import.meta.url).pathname;
 
 /** One way of starting Duet, timed over several runs. */

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import type { Page } from "puppeteer-core";
-import { editorText, launchBrowser, typeAtEnd, waitForEditor } from "./_browser.ts";
+import { editorText, launchBrowser, typeAtEnd, waitForEditor } from "../testing/browser.ts";
 import { startTestServer } from "./_server.ts";
 
 const screenshots = await Deno.makeTempDir({ prefix: "duet-screenshots-" });

@@ -21,9 +21,9 @@
  */
 import assert from "node:assert/strict";
 import { LANGUAGE_IDS } from "../lib/shared/languages.ts";
-import { launchBrowser } from "./_browser.ts";
-import { CODE_SAMPLES } from "./_code_samples.ts";
-import { javascriptWeight } from "./_page_weight.ts";
+import { launchBrowser } from "../testing/browser.ts";
+import { CODE_SAMPLES } from "../testing/code_samples.ts";
+import { javascriptWeight } from "../testing/page_weight.ts";
 import { startTestServer } from "./_server.ts";
 
 const KB = 1000;

@@ -14,7 +14,7 @@ import * as Y from "yjs";
 import { type Participant, Room } from "../lib/sync/room.ts";
 import { initialDocumentState } from "../lib/sync/document.ts";
 import { encodeSyncStep1, encodeUpdate, ProtocolError } from "../lib/sync/protocol.ts";
-import { seededRandom, testSeed } from "./_random.ts";
+import { seededRandom, testSeed } from "../testing/random.ts";
 import { startTestServer } from "./_server.ts";
 import { type Client, connect } from "./_socket_client.ts";
 import { waitFor } from "./_wait.ts";

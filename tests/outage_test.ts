@@ -4,7 +4,7 @@
  * sets it) and `DATABASE_URL` points at it.
  */
 import assert from "node:assert/strict";
-import { spawnServer } from "./_process.ts";
+import { spawnServer } from "../testing/process.ts";
 import { countLines, Typist } from "./_typist.ts";
 import { waitFor } from "./_wait.ts";
 

@@ -5,7 +5,7 @@ import { CODE_TEXT } from "../lib/sync/document.ts";
 import { startTestServer, storageBackends } from "./_server.ts";
 import { waitFor } from "./_wait.ts";
 import type { DuetServer } from "../main.ts";
-import { seededRandom } from "./_random.ts";
+import { seededRandom } from "../testing/random.ts";
 
 interface Client {
   doc: Y.Doc;

@@ -12,7 +12,7 @@ import {
   PresenceStateSchema,
 } from "./awareness_guard.ts";
 import { ProtocolError } from "./protocol.ts";
-import { seededRandom, testSeed } from "../../tests/_random.ts";
+import { seededRandom, testSeed } from "../../testing/random.ts";
 
 /** An awareness update as y-protocols encodes it, for raw JSON states. */
 function rawUpdate(...entries: [clientId: number, clock: number, json: string][]): Uint8Array {

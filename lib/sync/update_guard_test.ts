@@ -3,7 +3,7 @@ import * as encoding from "lib0/encoding";
 import * as Y from "yjs";
 import { ProtocolError } from "./protocol.ts";
 import { checkUpdate } from "./update_guard.ts";
-import { seededRandom } from "../../tests/_random.ts";
+import { seededRandom } from "../../testing/random.ts";
 import { encode, itemUpdate } from "../../tests/_yjs_bytes.ts";
 
 /** Every kind of update a Yjs client can produce, from one document's history. */

@@ -1,4 +1,4 @@
-import { TextLineStream } from "./_text_lines.ts";
+import { TextLineStream } from "./text_lines.ts";
 
 /** A Duet server running in its own process, as `deno task start` runs it. */
 export interface ServerProcess {

@@ -1,5 +1,5 @@
 import type { Browser, Page } from "puppeteer-core";
-import { waitForEditor } from "./_browser.ts";
+import { waitForEditor } from "./browser.ts";
 
 /** The JavaScript a page downloaded, in bytes as sent (gzipped). */
 export interface JavascriptWeight {
