@@ -2,11 +2,12 @@
  * Starts Duet: reads the configuration, opens the database, serves the app,
  * and on SIGINT/SIGTERM closes sockets and writes every room before exiting.
  */
+import type { Hono } from "hono";
 import manifest from "./fresh.gen.ts";
 import { openDatabase, type SqlClient } from "./db/database.ts";
 import { migrate, readMigrations } from "./db/migrate.ts";
 import { RoomRepository } from "./db/room_repository.ts";
-import { createApp } from "./lib/web/app.ts";
+import { type AppEnv, createApp } from "./lib/web/app.ts";
 import { loadAssetManifest } from "./lib/web/assets.ts";
 import { type Config, ConfigError, loadConfig } from "./lib/ops/config.ts";
 import { createLogger, type Logger } from "./lib/ops/logger.ts";
@@ -25,32 +26,40 @@ export interface DuetServer {
   shutdown(): Promise<void>;
 }
 
-/** Options for {@linkcode startServer}. */
-export interface StartServerOptions {
+/** Options for {@linkcode createDuet}. */
+export interface CreateDuetOptions {
   logger?: Logger;
-  /** Called once the server listens. */
-  onListen?: (url: string) => void;
   /** Quiet time before a connection gets a keep-alive message; default 10 s. */
   keepAliveMs?: number;
+  /**
+   * An open, migrated database to use instead of opening the configured one;
+   * left open on close (tests share one).
+   */
+  database?: SqlClient;
 }
 
-/** Opens the database, builds the app and serves it. */
-export async function startServer(
-  config: Config,
-  options: StartServerOptions = {},
-): Promise<DuetServer> {
+/** Options for {@linkcode startServer}. */
+export interface StartServerOptions extends CreateDuetOptions {
+  /** Called once the server listens. */
+  onListen?: (url: string) => void;
+}
+
+/** Duet's parts, composed and not yet serving. */
+export interface Duet {
+  /** The HTTP application: `app.fetch` serves it, `app.request()` calls it in memory. */
+  app: Hono<AppEnv>;
+  hub: SyncHub;
+  /**
+   * Closes sockets and writes every room; once `idle` resolves (no request
+   * in flight any more), closes the bus and the database it opened.
+   */
+  close(idle?: Promise<unknown>): Promise<void>;
+}
+
+/** Opens the database and builds the app and its services (the composition root). */
+export async function createDuet(config: Config, options: CreateDuetOptions = {}): Promise<Duet> {
   const logger = options.logger ?? createLogger();
-  let db;
-  try {
-    db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
-  } catch (error) {
-    const where = config.databaseUrl
-      ? `PostgreSQL at ${redactPassword(config.databaseUrl)}`
-      : `the embedded database in ${config.dataDir}`;
-    throw new Error(`Could not open ${where}: ${(error as Error).message}`, { cause: error });
-  }
-  const applied = await migrate(db, await readMigrations());
-  if (applied.length) logger.info("migrations_applied", { versions: applied });
+  const db = options.database ?? await openConfiguredDatabase(config, logger);
 
   const rooms = new RoomRepository(db);
   const bus = createBus(config, db, logger);
@@ -88,7 +97,51 @@ export async function startServer(
     metrics,
     rateLimits: createRateLimits(config.limits),
   });
-  hub.start();
+
+  let closing: Promise<void> | undefined;
+  return {
+    app,
+    hub,
+    close(idle) {
+      closing ??= (async () => {
+        // Send people elsewhere (1012: reconnect), then write everything.
+        hub.closeAll();
+        try {
+          await registry.close();
+        } finally {
+          await idle;
+          await bus.close();
+          if (!options.database) await db.close();
+        }
+      })();
+      return closing;
+    },
+  };
+}
+
+async function openConfiguredDatabase(config: Config, logger: Logger): Promise<SqlClient> {
+  let db;
+  try {
+    db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  } catch (error) {
+    const where = config.databaseUrl
+      ? `PostgreSQL at ${redactPassword(config.databaseUrl)}`
+      : `the embedded database in ${config.dataDir}`;
+    throw new Error(`Could not open ${where}: ${(error as Error).message}`, { cause: error });
+  }
+  const applied = await migrate(db, await readMigrations());
+  if (applied.length) logger.info("migrations_applied", { versions: applied });
+  return db;
+}
+
+/** Opens the database, builds the app and serves it. */
+export async function startServer(
+  config: Config,
+  options: StartServerOptions = {},
+): Promise<DuetServer> {
+  const logger = options.logger ?? createLogger();
+  const duet = await createDuet(config, { ...options, logger });
+  duet.hub.start();
 
   const abort = new AbortController();
   const server = Deno.serve({
@@ -96,13 +149,17 @@ export async function startServer(
     hostname: config.hostname,
     signal: abort.signal,
     onListen: () => {},
-  }, app.fetch);
+  }, duet.app.fetch);
   const address = server.addr as Deno.NetAddr;
   const host = address.hostname.includes(":") ? `[${address.hostname}]` : address.hostname;
   const url = `http://${host}:${address.port}`;
   logger.info("server_listening", {
     url,
-    database: config.databaseUrl ? "postgresql" : `embedded (${config.dataDir})`,
+    database: options.database
+      ? "given"
+      : config.databaseUrl
+      ? "postgresql"
+      : `embedded (${config.dataDir})`,
   });
   options.onListen?.(url);
 
@@ -111,17 +168,9 @@ export async function startServer(
     url,
     shutdown() {
       stopping ??= (async () => {
-        // Stop taking connections, send people elsewhere (1012: reconnect),
-        // then write everything.
+        // Stop taking connections, then close the rest once the last request is answered.
         abort.abort();
-        hub.closeAll();
-        try {
-          await registry.close();
-        } finally {
-          await server.finished;
-          await bus.close();
-          await db.close();
-        }
+        await duet.close(server.finished);
         logger.info("server_stopped");
       })();
       return stopping;

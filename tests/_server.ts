@@ -1,11 +1,15 @@
+import type { Hono } from "hono";
+import { openDatabase, type SqlClient } from "../db/database.ts";
+import { migrate, readMigrations } from "../db/migrate.ts";
+import type { AppEnv } from "../lib/web/app.ts";
 import { type Config, loadConfig } from "../lib/ops/config.ts";
 import type { Limits } from "../lib/ops/limits.ts";
-import { type Logger, silentLogger } from "../lib/ops/logger.ts";
-import { type DuetServer, startServer } from "../main.ts";
+import { createLogger, type Logger, silentLogger } from "../lib/ops/logger.ts";
+import { createDuet, type DuetServer, startServer } from "../main.ts";
 
-/** Options for {@linkcode startTestServer}. */
+/** Options for {@linkcode startTestServer} and {@linkcode createTestApp}. */
 export interface TestServerOptions {
-  /** Use PostgreSQL at this address instead of an in-memory PGlite. */
+  /** Use PostgreSQL at this address instead of the shared in-memory PGlite. */
   databaseUrl?: string;
   /** Keep the embedded database in this folder (to restart on the same data). */
   dataDir?: string;
@@ -21,10 +25,37 @@ export interface TestServerOptions {
   logger?: Logger;
 }
 
-/** A Duet server on a free loopback port, for tests. */
-export async function startTestServer(options: TestServerOptions = {}): Promise<DuetServer> {
+/** A Duet server on a free loopback port, closed by `await using`. */
+export interface TestServer extends DuetServer, AsyncDisposable {}
+
+/** Duet's app called in memory, as Hono's own tests do: no port, no socket. */
+export interface TestApp extends AsyncDisposable {
+  app: Hono<AppEnv>;
+  /** `app.request()` from 127.0.0.1, with a relative path or a full URL. */
+  request(path: string, init?: RequestInit): Promise<Response>;
+}
+
+let sharedDatabase: Promise<SqlClient> | undefined;
+
+/**
+ * One in-memory PGlite, migrated, for every test of the process that does
+ * not ask for its own storage: starting PGlite costs seconds, a room costs
+ * nothing, and each test makes its own rooms (random ids) in a Duet of its
+ * own, as tests against one PostgreSQL server do. Closed when the process ends.
+ */
+function testDatabase(): Promise<SqlClient> {
+  sharedDatabase ??= (async () => {
+    const db = await openDatabase({ dataDir: "memory://" });
+    await migrate(db, await readMigrations());
+    globalThis.addEventListener("unload", () => void db.close().catch(() => {}));
+    return db;
+  })();
+  return sharedDatabase;
+}
+
+function testConfig(options: TestServerOptions): Config {
   const defaults = loadConfig({});
-  const config: Config = {
+  return {
     ...defaults,
     hostname: "127.0.0.1",
     port: options.port ?? 0,
@@ -34,10 +65,45 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     limits: { ...defaults.limits, ...options.limits },
     allowedOrigins: options.allowedOrigins ?? [],
   };
-  return await startServer(config, {
+}
+
+async function storageFor(options: TestServerOptions): Promise<SqlClient | undefined> {
+  return options.databaseUrl || options.dataDir ? undefined : await testDatabase();
+}
+
+/** A Duet server on a free loopback port, for tests. */
+export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
+  const server = await startServer(testConfig(options), {
     logger: options.logger ?? silentLogger,
     keepAliveMs: options.keepAliveMs,
+    database: await storageFor(options),
   });
+  return { ...server, [Symbol.asyncDispose]: () => server.shutdown() };
+}
+
+/** Duet's app in memory (over the shared test database unless told otherwise). */
+export async function createTestApp(options: TestServerOptions = {}): Promise<TestApp> {
+  const duet = await createDuet(testConfig(options), {
+    logger: options.logger ?? silentLogger,
+    database: await storageFor(options),
+  });
+  const remoteAddr: Deno.NetAddr = { transport: "tcp", hostname: "127.0.0.1", port: 40_000 };
+  return {
+    app: duet.app,
+    request: async (path, init) => await duet.app.request(path, init, { remoteAddr }),
+    [Symbol.asyncDispose]: () => duet.close(),
+  };
+}
+
+/** Log lines as parsed JSON, for tests that check what is logged. */
+export function capturingLogger(): { logger: Logger; lines: Record<string, unknown>[] } {
+  const lines: Record<string, unknown>[] = [];
+  const logger = createLogger({
+    format: "json",
+    level: "debug",
+    write: (line) => lines.push(JSON.parse(line)),
+  });
+  return { logger, lines };
 }
 
 /** The database backends the storage tests run against. */

@@ -1,24 +1,14 @@
 import assert from "node:assert/strict";
 import { MAX_CODE_BYTES } from "../lib/ops/limits.ts";
-import { startTestServer } from "./_server.ts";
+import { createRoom } from "../testing/rooms.ts";
+import { createTestApp } from "./_server.ts";
 
-const server = await startTestServer();
-const { url } = server;
+// Each test calls its own Duet in memory (`app.request()`); requests carry no
+// host, so links start with Hono's default origin.
+const ORIGIN = "http://localhost";
 
 async function json(response: Response): Promise<Record<string, unknown>> {
   assert.match(response.headers.get("content-type") ?? "", /application\/json/);
-  return await response.json();
-}
-
-async function createRoom(
-  body?: unknown,
-): Promise<{ roomId: string; url: string; language: string }> {
-  const response = await fetch(`${url}/rooms`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  assert.equal(response.status, 201);
   return await response.json();
 }
 
@@ -33,19 +23,21 @@ async function expectError(response: Response, status: number, code: string) {
 }
 
 Deno.test("POST /rooms – creates a room with defaults and answers 201 with its link", async () => {
-  const response = await fetch(`${url}/rooms`, { method: "POST" });
+  await using duet = await createTestApp();
+  const response = await duet.request("/rooms", { method: "POST" });
   assert.equal(response.status, 201);
   const body = await json(response);
   assert.match(body.roomId as string, /^[0-9A-Za-z]{22}$/);
-  assert.equal(body.url, `${url}/room/${body.roomId}`);
+  assert.equal(body.url, `${ORIGIN}/room/${body.roomId}`);
   assert.equal(body.language, "javascript");
   assert.equal(response.headers.get("location"), body.url);
 });
 
 Deno.test("POST /rooms – stores the language and code it is given", async () => {
-  const room = await createRoom({ language: "python", code: "print('hi')\n" });
+  await using duet = await createTestApp();
+  const room = await createRoom(duet, { language: "python", code: "print('hi')\n" });
   assert.equal(room.language, "python");
-  const response = await fetch(`${url}/rooms/${room.roomId}`);
+  const response = await duet.request(`/rooms/${room.roomId}`);
   assert.equal(response.status, 200);
   const body = await json(response);
   assert.equal(body.roomId, room.roomId);
@@ -63,7 +55,8 @@ Deno.test("POST /rooms – stores the language and code it is given", async () =
 });
 
 Deno.test("POST /rooms – a form post answers 303 to the room page", async () => {
-  const response = await fetch(`${url}/rooms`, {
+  await using duet = await createTestApp();
+  const response = await duet.request("/rooms", {
     method: "POST",
     body: new URLSearchParams({ language: "rust" }),
     redirect: "manual",
@@ -72,13 +65,14 @@ Deno.test("POST /rooms – a form post answers 303 to the room page", async () =
   assert.equal(response.status, 303);
   const location = response.headers.get("location") ?? "";
   assert.match(location, /^\/room\/[0-9A-Za-z]{22}$/);
-  const room = await json(await fetch(`${url}/rooms/${location.slice(6)}`));
+  const room = await json(await duet.request(`/rooms/${location.slice(6)}`));
   assert.equal(room.language, "rust");
 });
 
 Deno.test("POST /rooms – bad input is a 400 with a JSON error", async () => {
+  await using duet = await createTestApp();
   const post = (body: string, type = "application/json") =>
-    fetch(`${url}/rooms`, { method: "POST", headers: { "content-type": type }, body });
+    duet.request("/rooms", { method: "POST", headers: { "content-type": type }, body });
   await expectError(await post("{not json"), 400, "invalid_json");
   const unknown = await expectError(await post('{"language":"cobol"}'), 400, "validation_failed");
   assert.ok(JSON.stringify(unknown).includes("cobol"));
@@ -93,8 +87,9 @@ Deno.test("POST /rooms – bad input is a 400 with a JSON error", async () => {
 });
 
 Deno.test("POST /rooms – code over the size limit is refused", async () => {
+  await using duet = await createTestApp();
   const code = "x".repeat(MAX_CODE_BYTES + 1);
-  const response = await fetch(`${url}/rooms`, {
+  const response = await duet.request("/rooms", {
     method: "POST",
     headers: { "content-type": "application/json" },
     body: JSON.stringify({ code }),
@@ -104,7 +99,8 @@ Deno.test("POST /rooms – code over the size limit is refused", async () => {
 });
 
 Deno.test("POST /rooms – a body far over the limit is a 413", async () => {
-  const response = await fetch(`${url}/rooms`, {
+  await using duet = await createTestApp();
+  const response = await duet.request("/rooms", {
     method: "POST",
     headers: { "content-type": "application/json" },
     body: "x".repeat(7 * MAX_CODE_BYTES),
@@ -113,14 +109,19 @@ Deno.test("POST /rooms – a body far over the limit is a 413", async () => {
 });
 
 Deno.test("GET /rooms/:roomId – unknown and malformed ids are 404 JSON", async () => {
-  await expectError(await fetch(`${url}/rooms/AAAAAAAAAAAAAAAAAAAAAA`), 404, "not_found");
-  await expectError(await fetch(`${url}/rooms/not-an-id`), 404, "not_found");
-  await expectError(await fetch(`${url}/rooms/${"x".repeat(5000)}`), 404, "not_found");
+  await using duet = await createTestApp();
+  await expectError(await duet.request("/rooms/AAAAAAAAAAAAAAAAAAAAAA"), 404, "not_found");
+  await expectError(await duet.request("/rooms/not-an-id"), 404, "not_found");
+  await expectError(await duet.request(`/rooms/${"x".repeat(5000)}`), 404, "not_found");
 });
 
 Deno.test("GET /room/:roomId – the page carries the code before any script runs", async () => {
-  const room = await createRoom({ language: "html", code: "<script>alert(1)</script>\nhello" });
-  const response = await fetch(`${url}/room/${room.roomId}`);
+  await using duet = await createTestApp();
+  const room = await createRoom(duet, {
+    language: "html",
+    code: "<script>alert(1)</script>\nhello",
+  });
+  const response = await duet.request(`/room/${room.roomId}`);
   assert.equal(response.status, 200);
   assert.match(response.headers.get("content-type") ?? "", /text\/html/);
   const html = await response.text();
@@ -135,8 +136,9 @@ Deno.test("GET /room/:roomId – the page carries the code before any script run
 });
 
 Deno.test("GET /room/:roomId – unknown and malformed rooms get the 404 page", async () => {
+  await using duet = await createTestApp();
   for (const path of ["/room/AAAAAAAAAAAAAAAAAAAAAA", "/room/..%2F..%2Fetc", "/room/x"]) {
-    const response = await fetch(`${url}${path}`, { headers: { accept: "text/html" } });
+    const response = await duet.request(`${path}`, { headers: { accept: "text/html" } });
     assert.equal(response.status, 404, path);
     const html = await response.text();
     assert.match(html, /This room doesn’t exist/);
@@ -145,7 +147,8 @@ Deno.test("GET /room/:roomId – unknown and malformed rooms get the 404 page", 
 });
 
 Deno.test("GET / – the home page works without JavaScript", async () => {
-  const response = await fetch(`${url}/`);
+  await using duet = await createTestApp();
+  const response = await duet.request("/");
   assert.equal(response.status, 200);
   const html = await response.text();
   assert.match(html, /<form class="create-room" method="post" action="\/rooms">/);
@@ -154,7 +157,8 @@ Deno.test("GET / – the home page works without JavaScript", async () => {
 });
 
 Deno.test("Pages – carry the security headers: home, room and 404 pages", async () => {
-  const room = await createRoom();
+  await using duet = await createTestApp();
+  const room = await createRoom(duet);
   for (
     const [path, status] of [
       ["/", 200],
@@ -163,7 +167,7 @@ Deno.test("Pages – carry the security headers: home, room and 404 pages", asyn
       ["/no/such/page", 404],
     ] as const
   ) {
-    const response = await fetch(`${url}${path}`, { headers: { accept: "text/html" } });
+    const response = await duet.request(`${path}`, { headers: { accept: "text/html" } });
     await response.body?.cancel();
     assert.equal(response.status, status, path);
     const csp = response.headers.get("content-security-policy") ?? "";
@@ -177,17 +181,19 @@ Deno.test("Pages – carry the security headers: home, room and 404 pages", asyn
 });
 
 Deno.test("GET /ws/:roomId – refuses non-upgrade requests and unknown rooms before upgrading", async () => {
-  const room = await createRoom();
-  await expectError(await fetch(`${url}/ws/${room.roomId}`), 400, "bad_request");
-  const unknown = await fetch(`${url}/ws/AAAAAAAAAAAAAAAAAAAAAA`, {
+  await using duet = await createTestApp();
+  const room = await createRoom(duet);
+  await expectError(await duet.request(`/ws/${room.roomId}`), 400, "bad_request");
+  const unknown = await duet.request("/ws/AAAAAAAAAAAAAAAAAAAAAA", {
     headers: { upgrade: "websocket", connection: "upgrade" },
   });
   await expectError(unknown, 404, "not_found");
 });
 
 Deno.test("POST /autocomplete – answers a suggestion string", async () => {
+  await using duet = await createTestApp();
   const code = "const document_title = 1;\ndocu";
-  const response = await fetch(`${url}/autocomplete`, {
+  const response = await duet.request("/autocomplete", {
     method: "POST",
     headers: { "content-type": "application/json" },
     body: JSON.stringify({ code, cursorPosition: code.length, language: "javascript" }),
@@ -197,8 +203,9 @@ Deno.test("POST /autocomplete – answers a suggestion string", async () => {
 });
 
 Deno.test("POST /autocomplete – bad input is a 400, never a 500", async () => {
+  await using duet = await createTestApp();
   const post = (body: unknown) =>
-    fetch(`${url}/autocomplete`, {
+    duet.request("/autocomplete", {
       method: "POST",
       headers: { "content-type": "application/json" },
       body: typeof body === "string" ? body : JSON.stringify(body),
@@ -234,45 +241,46 @@ Deno.test("POST /autocomplete – bad input is a 400, never a 500", async () => 
 });
 
 Deno.test("GET /healthz – 200 when the database answers", async () => {
-  const response = await fetch(`${url}/healthz`);
+  await using duet = await createTestApp();
+  const response = await duet.request("/healthz");
   assert.equal(response.status, 200);
   assert.equal((await json(response)).status, "ok");
 });
 
 Deno.test("Static files – bundles are gzipped and cached for a year", async () => {
-  const html = await (await fetch(`${url}/room/${(await createRoom()).roomId}`)).text();
+  await using duet = await createTestApp();
+  const html = await (await duet.request(`/room/${(await createRoom(duet)).roomId}`)).text();
   const src = html.match(/src="(\/build\/Editor-[0-9a-f]+\.js)"/)?.[1];
   assert.ok(src);
-  const response = await fetch(`${url}${src}`, { headers: { "accept-encoding": "gzip" } });
+  const response = await duet.request(src, { headers: { "accept-encoding": "gzip" } });
   assert.equal(response.status, 200);
   assert.equal(response.headers.get("cache-control"), "public, max-age=31536000, immutable");
   assert.match(response.headers.get("content-type") ?? "", /javascript/);
   assert.ok((await response.arrayBuffer()).byteLength > 0);
   const etag = response.headers.get("etag");
-  const again = await fetch(`${url}${src}`, { headers: { "if-none-match": etag! } });
+  const again = await duet.request(src, { headers: { "if-none-match": etag! } });
   await again.body?.cancel();
   assert.equal(again.status, 304);
 });
 
 Deno.test("Unknown addresses – 404 page for browsers, JSON for the API", async () => {
-  const page = await fetch(`${url}/nope`, { headers: { accept: "text/html" } });
+  await using duet = await createTestApp();
+  const page = await duet.request("/nope", { headers: { accept: "text/html" } });
   assert.equal(page.status, 404);
   assert.match(await page.text(), /<html/);
-  await expectError(await fetch(`${url}/rooms/x/y`), 404, "not_found");
+  await expectError(await duet.request("/rooms/x/y"), 404, "not_found");
 });
 
 Deno.test("GET /room/:roomId – a big room's page is sent gzipped", async () => {
-  const room = await createRoom({ code: "const x = 1;\n".repeat(5_000) });
-  const response = await fetch(`${url}/room/${room.roomId}`, {
+  await using duet = await createTestApp();
+  const room = await createRoom(duet, { code: "const x = 1;\n".repeat(5_000) });
+  const response = await duet.request(`/room/${room.roomId}`, {
     headers: { "accept-encoding": "gzip" },
   });
   assert.equal(response.status, 200);
   assert.equal(response.headers.get("content-encoding"), "gzip");
-  // fetch decompresses: the page still carries the code.
-  assert.ok((await response.text()).includes("const x = 1;"));
-});
-
-Deno.test({
-  name: "api_test – stop the server",
-  fn: () => server.shutdown(),
+  const html = await new Response(
+    response.body!.pipeThrough(new DecompressionStream("gzip")),
+  ).text();
+  assert.ok(html.includes("const x = 1;"), "the page still carries the code");
 });
