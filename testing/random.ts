@@ -18,3 +18,19 @@ export function testSeed(): number {
   const given = Number(Deno.env.get("DUET_TEST_SEED"));
   return Number.isInteger(given) && given > 0 ? given : 1 + Math.floor(Math.random() * 2 ** 31);
 }
+
+/**
+ * Runs `test` with a generator seeded from {@linkcode testSeed}; when it
+ * throws, prints the seed and how to replay it, then rethrows.
+ */
+export async function withTestSeed<T>(
+  test: (next: () => number, seed: number) => T | Promise<T>,
+): Promise<T> {
+  const seed = testSeed();
+  try {
+    return await test(seededRandom(seed), seed);
+  } catch (error) {
+    console.error(`Failed with seed ${seed}: replay with DUET_TEST_SEED=${seed}`);
+    throw error;
+  }
+}

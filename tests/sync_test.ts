@@ -5,7 +5,7 @@ import { CODE_TEXT } from "../lib/sync/document.ts";
 import { startTestServer, storageBackends } from "./_server.ts";
 import { waitFor } from "./_wait.ts";
 import type { DuetServer } from "../main.ts";
-import { seededRandom } from "../testing/random.ts";
+import { withTestSeed } from "../testing/random.ts";
 
 interface Client {
   doc: Y.Doc;
@@ -44,48 +44,47 @@ async function createRoom(server: DuetServer, code = ""): Promise<string> {
   return (await response.json()).roomId;
 }
 
-Deno.test("Live sync – two clients typing at once converge and lose nothing", async () => {
-  const server = await startTestServer();
-  const seed = Date.now() % 100_000;
-  const next = seededRandom(seed);
-  const roomId = await createRoom(server, "start\n");
-  const alice = connect(server, roomId);
-  const bob = connect(server, roomId);
-  try {
-    await Promise.all([synced(alice), synced(bob)]);
-    assert.equal(alice.text.toString(), "start\n");
-    const tokens: string[] = [];
-    for (let round = 0; round < 40; round++) {
-      for (const [name, client] of [["a", alice], ["b", bob]] as const) {
-        const token = `<${name}${round}>`;
-        tokens.push(token);
-        // Insert between tokens, never inside one, so each stays whole.
-        const current = client.text.toString();
-        const boundaries = [0];
-        for (let i = 1; i <= current.length; i++) {
-          if (current[i - 1] === ">" || current[i - 1] === "\n") boundaries.push(i);
+Deno.test("Live sync – two clients typing at once converge and lose nothing", () =>
+  withTestSeed(async (next, seed) => {
+    const server = await startTestServer();
+    const roomId = await createRoom(server, "start\n");
+    const alice = connect(server, roomId);
+    const bob = connect(server, roomId);
+    try {
+      await Promise.all([synced(alice), synced(bob)]);
+      assert.equal(alice.text.toString(), "start\n");
+      const tokens: string[] = [];
+      for (let round = 0; round < 40; round++) {
+        for (const [name, client] of [["a", alice], ["b", bob]] as const) {
+          const token = `<${name}${round}>`;
+          tokens.push(token);
+          // Insert between tokens, never inside one, so each stays whole.
+          const current = client.text.toString();
+          const boundaries = [0];
+          for (let i = 1; i <= current.length; i++) {
+            if (current[i - 1] === ">" || current[i - 1] === "\n") boundaries.push(i);
+          }
+          client.text.insert(boundaries[Math.floor(next() * boundaries.length)], token);
         }
-        client.text.insert(boundaries[Math.floor(next() * boundaries.length)], token);
+        if (round % 7 === 0) await new Promise((resolve) => setTimeout(resolve, 5));
       }
-      if (round % 7 === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+      await waitFor(
+        () =>
+          alice.text.toString() === bob.text.toString() &&
+          alice.text.length === 6 + tokens.join("").length,
+        `convergence (seed ${seed})`,
+      );
+      const text = alice.text.toString();
+      for (const token of tokens) {
+        assert.equal(text.split(token).length, 2, `${token} appears exactly once (seed ${seed})`);
+      }
+      const stored = await (await fetch(`${server.url}/rooms/${roomId}`)).json();
+      assert.equal(stored.code, text, "the server holds the same text");
+    } finally {
+      close(alice, bob);
+      await server.shutdown();
     }
-    await waitFor(
-      () =>
-        alice.text.toString() === bob.text.toString() &&
-        alice.text.length === 6 + tokens.join("").length,
-      `convergence (seed ${seed})`,
-    );
-    const text = alice.text.toString();
-    for (const token of tokens) {
-      assert.equal(text.split(token).length, 2, `${token} appears exactly once (seed ${seed})`);
-    }
-    const stored = await (await fetch(`${server.url}/rooms/${roomId}`)).json();
-    assert.equal(stored.code, text, "the server holds the same text");
-  } finally {
-    close(alice, bob);
-    await server.shutdown();
-  }
-});
+  }));
 
 Deno.test("Live sync – a client joining later receives the full text", async () => {
   const server = await startTestServer();
