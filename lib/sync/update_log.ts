@@ -22,6 +22,8 @@ export interface UpdateLogOptions {
   onCommit?: (ranges: Map<string, AppendedRange>, stats: CommitStats) => void;
   /** Called when writes start failing (false) and when they work again (true). */
   onHealthChange?: (healthy: boolean) => void;
+  /** The fine clock `mainThreadMs` is measured with; default `performance.now`. */
+  preciseNow?: () => number;
 }
 
 /** Figures about one committed batch. */
@@ -62,6 +64,7 @@ export class UpdateLog {
   #failures = 0;
   #healthy = true;
   #idle: { roomId: string; resolve: () => void }[] = [];
+  #preciseNow: () => number;
 
   constructor(store: UpdateLogStore, options: UpdateLogOptions = {}) {
     this.#store = store;
@@ -72,6 +75,7 @@ export class UpdateLog {
     this.#maxBatch = options.maxBatch ?? 2_000;
     this.#maxPendingBytes = options.maxPendingBytes ?? 64 * 1024 * 1024;
     this.#retryDelayMs = options.retryDelayMs ?? 100;
+    this.#preciseNow = options.preciseNow ?? (() => performance.now());
   }
 
   /** Whether the last write succeeded. */
@@ -141,7 +145,7 @@ export class UpdateLog {
 
   async #write(): Promise<void> {
     if (this.#writing || !this.#pending.length) return;
-    const cutAt = performance.now();
+    const cutAt = this.#preciseNow();
     const batch = this.#pending.slice(0, this.#maxBatch);
     const roomIds = new Set(batch.map((entry) => entry.roomId));
     this.#options.onBatch?.(roomIds);
@@ -154,7 +158,7 @@ export class UpdateLog {
         const appending = this.#store.appendUpdates(batch, {
           notifyChannel: this.#options.notifyChannel,
         });
-        mainThreadMs = performance.now() - cutAt;
+        mainThreadMs = this.#preciseNow() - cutAt;
         ranges = await appending;
       } catch (error) {
         this.#failures++;
