@@ -7,7 +7,7 @@
  */
 import assert from "node:assert/strict";
 import type { Browser, Page } from "puppeteer-core";
-import { launchBrowser, typeAtEnd, waitForEditor } from "./_browser.ts";
+import { launchBrowser, typeAtEnd, waitForEditor } from "../testing/browser.ts";
 import { startTestServer } from "./_server.ts";
 
 async function createRoom(url: string, code: string, language = "javascript"): Promise<string> {
