@@ -1,6 +1,7 @@
 import { clientAddress, type Handlers } from "../lib/web/app.ts";
 import { suggestCompletion } from "../lib/autocomplete/autocomplete.ts";
 import { parseJsonRequest, readBodyText, requestSchemas } from "../lib/web/requests.ts";
+import type { AutocompleteResponse } from "../lib/shared/wire.ts";
 
 export const handler: Handlers = {
   async POST(c) {
@@ -12,6 +13,6 @@ export const handler: Handlers = {
     );
     const text = await readBodyText(c.req.raw, limits.autocompleteMaxBytes);
     const request = parseJsonRequest(requestSchemas(limits.maxDocumentBytes).autocomplete, text);
-    return c.json({ suggestion: suggestCompletion(request) });
+    return c.json({ suggestion: suggestCompletion(request) } satisfies AutocompleteResponse);
   },
 };

@@ -3,7 +3,7 @@ import * as encoding from "lib0/encoding";
 import * as awarenessProtocol from "y-protocols/awareness";
 import * as syncProtocol from "y-protocols/sync";
 import * as Y from "yjs";
-import { MessageType } from "../lib/sync/protocol.ts";
+import { MessageType } from "../lib/shared/wire.ts";
 
 /**
  * A minimal y-websocket client without a socket: it records what the server

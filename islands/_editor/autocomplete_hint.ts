@@ -24,7 +24,7 @@ import {
   WidgetType,
 } from "@codemirror/view";
 import { ySyncAnnotation } from "y-codemirror.next";
-import type { SuggestionRequest } from "./suggestion_api.ts";
+import type { AutocompleteRequest } from "../../lib/shared/wire.ts";
 
 /** A suggestion shown at a document position. */
 export interface Hint {
@@ -36,11 +36,11 @@ export interface Hint {
 export interface AutocompleteHintOptions {
   /** Asks for the suggestion; resolves to `""` when there is none. */
   requestSuggestion: (
-    request: SuggestionRequest,
+    request: AutocompleteRequest,
     signal: AbortSignal,
   ) => Promise<string>;
   /** The room language at the time of the request. */
-  language: () => SuggestionRequest["language"];
+  language: () => AutocompleteRequest["language"];
   /** Called whenever the shown hint changes; `null` once it is gone. */
   onHintChange: (hint: Hint | null) => void;
   /** Pause after the last local keystroke before asking; 600 ms by default. */

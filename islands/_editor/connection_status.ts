@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { CloseCode } from "../../lib/shared/wire.ts";
 
 /** Where the connection stands. */
 export type ConnectionPhase =
@@ -25,9 +26,6 @@ export const INITIAL_STATUS: ConnectionStatus = {
   text: "Connecting…",
 };
 
-/** Close code the server uses for a room that was deleted or never existed. */
-export const ROOM_GONE_CLOSE_CODE = 4404;
-
 /** Inputs of {@linkcode describeStatus}. */
 export interface StatusFacts {
   /** The socket is open. */
@@ -36,27 +34,17 @@ export interface StatusFacts {
   everConnected: boolean;
   /** `navigator.onLine` */
   online: boolean;
-  /** The server ended the session for good (see {@linkcode isFinalClose}), with its close code and reason. */
+  /** The server ended the session for good (see `isFinalClose` in lib/shared/wire.ts), with its close code and reason. */
   closed: { code: number; reason: string } | null;
   /** The server's reason for the last close it takes back (e.g. "Connection too slow"). */
   dropped?: string | null;
-}
-
-/**
- * Whether a close code ends the session for good, so the page stops
- * reconnecting and shows the server's reason: 4400–4499 (the room is gone,
- * full or at its size limit), and 1009 (a change too large to send would only
- * be refused again).
- */
-export function isFinalClose(code: number): boolean {
-  return (code >= 4400 && code <= 4499) || code === 1009;
 }
 
 /** Turns connection facts into the status pill's phase and text. */
 export function describeStatus(facts: StatusFacts): ConnectionStatus {
   if (facts.closed !== null) {
     const { code, reason } = facts.closed;
-    const text = code === ROOM_GONE_CLOSE_CODE
+    const text = code === CloseCode.roomNotFound
       ? "This room no longer exists"
       : reason.trim() || `Disconnected by the server (code ${code})`;
     return { phase: "closed", text };

@@ -1,10 +1,6 @@
 import assert from "node:assert/strict";
-import {
-  describeStatus,
-  INITIAL_STATUS,
-  isFinalClose,
-  ROOM_GONE_CLOSE_CODE,
-} from "./connection_status.ts";
+import { CloseCode, isFinalClose } from "../../lib/shared/wire.ts";
+import { describeStatus, INITIAL_STATUS } from "./connection_status.ts";
 
 const facts = { connected: false, everConnected: false, online: true, closed: null };
 
@@ -32,7 +28,7 @@ Deno.test("describeStatus – says Offline when the browser is offline", () => {
 });
 
 Deno.test("describeStatus – a deleted room wins over everything else", () => {
-  const closed = { code: ROOM_GONE_CLOSE_CODE, reason: "Room not found" };
+  const closed = { code: CloseCode.roomNotFound, reason: "Room not found" };
   assert.deepEqual(describeStatus({ ...facts, online: false, closed }), {
     phase: "closed",
     text: "This room no longer exists",

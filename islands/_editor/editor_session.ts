@@ -21,6 +21,7 @@ import {
 import { bracketMatching, indentOnInput } from "@codemirror/language";
 import { yCollab, yUndoManagerKeymap } from "y-codemirror.next";
 import { isLanguageId, type LanguageId } from "../../lib/shared/languages.ts";
+import { SOCKET_PATH } from "../../lib/shared/wire.ts";
 import type { Hint } from "./autocomplete_hint.ts";
 import { DARK_SCHEME_QUERY, editorTheme, schemeExtension } from "./editor_theme.ts";
 import { lazySearch } from "./lazy_search.ts";
@@ -73,7 +74,7 @@ export class EditorSession {
     this.#user = options.user;
     const scheme = location.protocol === "https:" ? "wss" : "ws";
     this.#connection = new RoomConnection(options.roomId, {
-      serverUrl: `${scheme}://${location.host}/ws`,
+      serverUrl: `${scheme}://${location.host}${SOCKET_PATH}`,
       window,
       onStatus: this.#onStatus,
       onFirstSync: this.#onFirstSync,

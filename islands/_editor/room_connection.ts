@@ -12,14 +12,16 @@ import {
   type ConnectionStatus,
   describeStatus,
   INITIAL_STATUS,
-  isFinalClose,
   type StatusFacts,
 } from "./connection_status.ts";
+import {
+  DurabilityStatus,
+  isFinalClose,
+  MessageType,
+  SAVED_CLIENT_PARAM,
+} from "../../lib/shared/wire.ts";
 
 export type { ConnectionStatus } from "./connection_status.ts";
-
-/** Duet's save-receipt message type, beside y-websocket's own. */
-const DURABILITY_MESSAGE = 100;
 
 /** Options for {@linkcode RoomConnection}. */
 export interface RoomConnectionOptions {
@@ -73,17 +75,17 @@ export class RoomConnection {
       this.doc,
       {
         connect: false,
-        // `saved`: ask the server for receipts of this client's own edits.
-        params: { saved: String(this.doc.clientID) },
+        // Ask the server for receipts of this client's own edits.
+        params: { [SAVED_CLIENT_PARAM]: String(this.doc.clientID) },
         shouldReconnect: (event) => !isFinalClose(event.code),
       },
     );
-    // Duet's message type 100: [status, clock]. Status 0: our edits up to
-    // `clock` are in the database; 1: the server cannot write right now.
-    this.provider.messageHandlers[DURABILITY_MESSAGE] = (_encoder, decoder) => {
+    // Duet's save receipts: [status, clock]. Saved: our edits up to `clock`
+    // are in the database; storage unavailable: the server cannot write now.
+    this.provider.messageHandlers[MessageType.durability] = (_encoder, decoder) => {
       const status = decoding.readVarUint(decoder);
       const clock = decoding.readVarUint(decoder);
-      if (status === 0) {
+      if (status === DurabilityStatus.saved) {
         this.#save.savedClock = Math.max(this.#save.savedClock, clock);
         this.#save.storageDown = false;
       } else {

@@ -5,15 +5,11 @@
  * @module
  */
 import * as z from "zod/mini";
-import type { LanguageId } from "../../lib/shared/languages.ts";
-
-/** What the editor sends to `POST /autocomplete`. */
-export interface SuggestionRequest {
-  code: string;
-  /** UTF-16 offset of the cursor in `code`. */
-  cursorPosition: number;
-  language: LanguageId;
-}
+import {
+  AUTOCOMPLETE_PATH,
+  type AutocompleteRequest,
+  type AutocompleteResponse,
+} from "../../lib/shared/wire.ts";
 
 /** Options for {@linkcode fetchSuggestion}. */
 export interface FetchSuggestionOptions {
@@ -21,17 +17,19 @@ export interface FetchSuggestionOptions {
   signal?: AbortSignal;
 }
 
-const SuggestionResponse = z.object({ suggestion: z.string() });
+const SuggestionResponse: z.ZodMiniType<AutocompleteResponse> = z.object({
+  suggestion: z.string(),
+});
 
 /**
  * Asks the server for the text to insert at the cursor; `""` means none.
  * Rejects on network errors, non-2xx answers and malformed bodies.
  */
 export async function fetchSuggestion(
-  request: SuggestionRequest,
+  request: AutocompleteRequest,
   options: FetchSuggestionOptions = {},
 ): Promise<string> {
-  const response = await fetch("/autocomplete", {
+  const response = await fetch(AUTOCOMPLETE_PATH, {
     method: "POST",
     headers: { "content-type": "application/json" },
     body: JSON.stringify(request),

@@ -8,16 +8,7 @@
  * @module
  */
 import type { LanguageId } from "../shared/languages.ts";
-
-/** What the editor sends: the whole document, the cursor offset (UTF-16 code units, 0..code.length) and the room language. */
-export interface CompletionRequest {
-  /** The whole document. */
-  code: string;
-  /** Cursor offset in UTF-16 code units, 0..code.length. */
-  cursorPosition: number;
-  /** The room language. */
-  language: LanguageId;
-}
+import type { AutocompleteRequest } from "../shared/wire.ts";
 
 /** Shortest word at the cursor that is completed. */
 const MIN_PREFIX_LENGTH = 2;
@@ -519,7 +510,7 @@ const PROFILES: Readonly<Record<LanguageId, Profile>> = {
  * suggestCompletion({ code: "foo(bar[1", cursorPosition: 9, language: "javascript" }); // "])"
  * ```
  */
-export function suggestCompletion(request: CompletionRequest): string {
+export function suggestCompletion(request: AutocompleteRequest): string {
   const { code } = request;
   if (code.length === 0) return "";
   const profile = Object.hasOwn(PROFILES, request.language)

@@ -14,7 +14,8 @@ import * as encoding from "lib0/encoding";
 import { equalityDeep } from "lib0/function";
 import type { Awareness } from "y-protocols/awareness";
 import { z } from "zod";
-import { CloseCode, ProtocolError } from "./protocol.ts";
+import { CloseCode } from "../shared/wire.ts";
+import { ProtocolError } from "./protocol.ts";
 
 /** Longest display name accepted, in characters (code points). */
 export const MAX_PRESENCE_NAME_LENGTH = 64;

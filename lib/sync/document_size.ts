@@ -1,7 +1,8 @@
 import * as Y from "yjs";
 import { formatBytes, utf8Length } from "../ops/limits.ts";
 import { CODE_TEXT } from "./document.ts";
-import { CloseCode, ProtocolError } from "./protocol.ts";
+import { CloseCode } from "../shared/wire.ts";
+import { ProtocolError } from "./protocol.ts";
 import type { UpdateSummary } from "./update_guard.ts";
 
 /**

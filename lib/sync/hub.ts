@@ -4,13 +4,8 @@ import { MessageThrottle } from "./message_throttle.ts";
 import type { DuetMetrics } from "../ops/metrics.ts";
 import type { Participant, ReceiveOptions, Room } from "./room.ts";
 import type { RoomRegistry } from "./registry.ts";
-import {
-  CloseCode,
-  KEEP_ALIVE_MESSAGE,
-  type MessageKind,
-  messageKind,
-  ProtocolError,
-} from "./protocol.ts";
+import { CloseCode } from "../shared/wire.ts";
+import { KEEP_ALIVE_MESSAGE, type MessageKind, messageKind, ProtocolError } from "./protocol.ts";
 
 /** Options for {@linkcode SyncHub}. */
 export interface SyncHubOptions {

@@ -4,44 +4,7 @@ import * as awarenessProtocol from "y-protocols/awareness";
 import * as syncProtocol from "y-protocols/sync";
 import type * as Y from "yjs";
 import type { RejectionReason } from "../ops/limits.ts";
-
-/** Top-level message types of the y-websocket protocol. */
-export const MessageType = {
-  sync: 0,
-  awareness: 1,
-  auth: 2,
-  queryAwareness: 3,
-  /**
-   * Duet's own: save receipts, sent only to connections that asked with
-   * `?saved=<clientID>` (the stock provider logs unknown types as errors).
-   */
-  durability: 100,
-} as const;
-
-/** What a durability message says. */
-export const DurabilityStatus = {
-  /** Your edits up to this clock are in the database. */
-  saved: 0,
-  /** The database cannot be written; edits are kept and retried. */
-  storageUnavailable: 1,
-} as const;
-
-/** WebSocket close codes Duet uses; 4400–4499 stop the provider reconnecting. */
-export const CloseCode = {
-  normal: 1000,
-  goingAway: 1001,
-  unsupportedData: 1003,
-  invalidPayload: 1007,
-  policyViolation: 1008,
-  tooBig: 1009,
-  internalError: 1011,
-  serviceRestart: 1012,
-  roomNotFound: 4404,
-  /** The room has reached its size limit; the page says so and stops retrying. */
-  documentTooLarge: 4413,
-  /** The room has as many people as it may hold. */
-  roomFull: 4429,
-} as const;
+import { CloseCode, DurabilityStatus, MessageType } from "../shared/wire.ts";
 
 /** Options for {@linkcode ProtocolError}. */
 export interface ProtocolErrorOptions {
@@ -72,7 +35,7 @@ const REASONS_BY_CODE: Record<number, RejectionReason> = {
   [CloseCode.documentTooLarge]: "document_too_large",
   [CloseCode.roomFull]: "room_full",
   [CloseCode.internalError]: "internal_error",
-  1013: "storage_unavailable",
+  [CloseCode.tryAgainLater]: "storage_unavailable",
 };
 
 /** Sync step 1: our state vector, asking the peer for what we lack. */

@@ -15,7 +15,8 @@ import type { LanguageId } from "../shared/languages.ts";
 import type { RoomBus, RoomBusHandlers } from "./bus.ts";
 import { initialDocumentState } from "./document.ts";
 import { RoomRegistry } from "./registry.ts";
-import { DurabilityStatus, MessageType, ProtocolError } from "./protocol.ts";
+import { DurabilityStatus, MessageType } from "../shared/wire.ts";
+import { ProtocolError } from "./protocol.ts";
 
 interface MemoryRoom {
   state: Uint8Array;

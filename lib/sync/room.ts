@@ -20,9 +20,9 @@ import {
   encodeStorageUnavailable,
   encodeSyncStep1,
   encodeUpdate,
-  MessageType,
   ProtocolError,
 } from "./protocol.ts";
+import { CloseCode, MessageType } from "../shared/wire.ts";
 import { checkUpdate } from "./update_guard.ts";
 
 /** One connected person, as the room sees them: somewhere to send bytes. */
@@ -355,7 +355,10 @@ export class Room {
         options.maxDocumentBytes ?? DEFAULT_LIMITS.maxDocumentBytes,
       );
       if (this.#admitUpdate && !this.#admitUpdate(update.byteLength)) {
-        throw new ProtocolError("Changes cannot be saved right now; try again shortly", 1013);
+        throw new ProtocolError(
+          "Changes cannot be saved right now; try again shortly",
+          CloseCode.tryAgainLater,
+        );
       }
       try {
         Y.applyUpdate(this.doc, update, participant);

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { HttpError } from "./errors.ts";
 import { LANGUAGE_IDS } from "../shared/languages.ts";
+import type { AutocompleteRequest } from "../shared/wire.ts";
 import { formatBytes, MAX_CODE_BYTES, utf8Length } from "../ops/limits.ts";
 
 const LanguageSchema = z.enum(LANGUAGE_IDS, {
@@ -22,7 +23,7 @@ function createRoomSchema(maxCodeBytes: number) {
   });
 }
 
-function autocompleteSchema(maxCodeBytes: number) {
+function autocompleteSchema(maxCodeBytes: number): z.ZodType<AutocompleteRequest> {
   return z.strictObject({
     code: codeSchema(maxCodeBytes),
     cursorPosition: z.int().nonnegative(),
@@ -45,9 +46,6 @@ export type CreateRoomRequest = z.infer<typeof CreateRoomRequestSchema>;
 export const AutocompleteRequestSchema: ReturnType<typeof autocompleteSchema> = autocompleteSchema(
   MAX_CODE_BYTES,
 );
-
-/** A validated `POST /autocomplete` body. */
-export type AutocompleteRequest = z.infer<typeof AutocompleteRequestSchema>;
 
 const schemasByLimit = new Map<number, RequestSchemas>();
 

@@ -3,10 +3,11 @@ import { clientAddress, type Handlers } from "../../lib/web/app.ts";
 import { HttpError } from "../../lib/web/errors.ts";
 import { isAllowedOrigin } from "../../lib/web/origin_policy.ts";
 import { isRoomId } from "../../lib/rooms/room_id.ts";
+import { SAVED_CLIENT_PARAM } from "../../lib/shared/wire.ts";
 
 // `?saved=<clientID>`: the page wants save receipts for that Yjs client's edits.
 const QuerySchema = z.object({
-  saved: z.coerce.number().int().nonnegative().max(2 ** 32).optional(),
+  [SAVED_CLIENT_PARAM]: z.coerce.number().int().nonnegative().max(2 ** 32).optional(),
 });
 
 export const handler: Handlers = {
@@ -50,7 +51,7 @@ export const handler: Handlers = {
     });
     const query = QuerySchema.safeParse(c.req.query());
     hub.accept(roomId, socket, {
-      savedClientId: query.success ? query.data.saved : undefined,
+      savedClientId: query.success ? query.data[SAVED_CLIENT_PARAM] : undefined,
       address,
     });
     return response;
