@@ -19,7 +19,12 @@ import {
   lineNumbers,
 } from "@codemirror/view";
 import { bracketMatching, indentOnInput } from "@codemirror/language";
-import { yCollab, yUndoManagerKeymap } from "y-codemirror.next";
+import {
+  yCollab,
+  yRemoteSelections,
+  yRemoteSelectionsTheme,
+  yUndoManagerKeymap,
+} from "y-codemirror.next";
 import { isLanguageId, type LanguageId } from "../../lib/shared/languages.ts";
 import { SOCKET_PATH } from "../../lib/shared/wire.ts";
 import type { Hint } from "./autocomplete_hint.ts";
@@ -27,6 +32,7 @@ import { DARK_SCHEME_QUERY, editorTheme, schemeExtension } from "./editor_theme.
 import { lazySearch } from "./lazy_search.ts";
 import { loadedLanguage, loadLanguage } from "./load_language.ts";
 import { type Participant, participantsFrom, type PresenceUser } from "./presence.ts";
+import { remoteCarets } from "./remote_carets.ts";
 import { type ConnectionStatus, RoomConnection } from "./room_connection.ts";
 import { INITIAL_SAVE_STATE, type SaveState } from "./save_state.ts";
 
@@ -233,7 +239,7 @@ export class EditorSession {
         ),
         editorTheme,
         EditorView.contentAttributes.of({ "aria-label": "Code editor" }),
-        yCollab(this.#text, provider.awareness, { undoManager }),
+        collaboration(this.#text, provider.awareness, undoManager),
       ],
     });
     this.#view = new EditorView({ state, parent: this.#options.container });
@@ -262,6 +268,24 @@ export class EditorSession {
       console.warn("Could not load the editor's key bindings", error);
     });
   };
+}
+
+/**
+ * y-codemirror.next's sync and undo, with Duet's remote carets instead of its
+ * remote selections (see remote_carets.ts for why).
+ */
+function collaboration(
+  text: Y.Text,
+  awareness: RoomConnection["provider"]["awareness"],
+  undoManager: Y.UndoManager,
+): Extension {
+  const parts = yCollab(text, awareness, { undoManager });
+  return [
+    (Array.isArray(parts) ? parts : [parts]).filter((part) =>
+      part !== yRemoteSelections && part !== yRemoteSelectionsTheme
+    ),
+    remoteCarets({ text, awareness }),
+  ];
 }
 
 function readOnly(): Extension {

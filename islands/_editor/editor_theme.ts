@@ -28,7 +28,6 @@ export const editorTheme: Extension = EditorView.theme({
   },
   ".cm-content": {
     caretColor: "var(--duet-caret)",
-    // Room for the name label of a remote cursor on the first line.
     paddingBlock: "1rem",
   },
   ".cm-cursor, .cm-dropCursor": {
@@ -63,30 +62,6 @@ export const editorTheme: Extension = EditorView.theme({
     color: "var(--duet-ghost)",
     fontStyle: "italic",
     whiteSpace: "pre",
-  },
-  // Remote cursors: y-codemirror.next only shows the name on hover. Here it
-  // shows whenever the caret is drawn anew (the collaborator typed or moved)
-  // and fades once they pause, so that it does not keep covering the line
-  // above; hovering the caret brings it back.
-  ".cm-ySelectionCaret": { borderLeftWidth: "2px", borderRightWidth: "0" },
-  ".cm-ySelectionInfo": {
-    opacity: "0",
-    animation: "duet-caret-label 3s ease-in forwards",
-    top: "-1.35em",
-    padding: "0.05em 0.4em",
-    borderRadius: "0.35em 0.35em 0.35em 0",
-    fontFamily: "var(--duet-sans)",
-    fontSize: "0.7rem",
-    fontWeight: "600",
-    lineHeight: "1.4",
-  },
-  ".cm-ySelectionCaret:hover > .cm-ySelectionInfo": { animation: "none", opacity: "1" },
-  "@keyframes duet-caret-label": {
-    "0%, 80%": { opacity: "1" },
-    "100%": { opacity: "0" },
-  },
-  "@media (prefers-reduced-motion: reduce)": {
-    ".cm-ySelectionInfo": { animation: "none", opacity: "1" },
   },
 });
 
