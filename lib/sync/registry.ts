@@ -1,7 +1,7 @@
 import { languageOr } from "../shared/languages.ts";
 import { type Clock, systemClock, type TimerId } from "../ops/clock.ts";
 import { type Logger, silentLogger } from "../ops/logger.ts";
-import { type Participant, Room } from "./room.ts";
+import { type Participant, Room, type RoomHooks } from "./room.ts";
 import type { RoomBus } from "./bus.ts";
 import type { AppendedRange, RoomStore } from "./store.ts";
 import { type CommitStats, UpdateLog } from "./update_log.ts";
@@ -197,10 +197,7 @@ export class RoomRegistry {
             state: stored.state,
             updates: stored.updates.map((row) => row.update),
             language: languageOr(stored.language),
-            admitUpdate: (bytes) => this.#log.hasRoomFor(bytes),
-            onLocalUpdate: (update) => this.#log.append(roomId, update),
-            onLocalAwareness: (message) => this.#bus?.publishAwareness(roomId, message),
-            onChange: () => this.#scheduleCompaction(entry),
+            hooks: this.#hooksFor(roomId),
           }),
           knownSeq: stored.updates.at(-1)?.seq ?? stored.snapshotSeq,
           snapshotSeq: stored.snapshotSeq,
@@ -216,6 +213,23 @@ export class RoomRegistry {
       this.#loading.set(roomId, loading);
     }
     return loading;
+  }
+
+  /**
+   * The write path of a room: what it accepts must fit in the update log's
+   * memory bound, each update goes to the log (group commit), presence to the
+   * other processes, and every change restarts the wait for compaction.
+   */
+  #hooksFor(roomId: string): RoomHooks {
+    return {
+      admitUpdate: (bytes) => this.#log.hasRoomFor(bytes),
+      onUpdate: (update) => this.#log.append(roomId, update),
+      onPresence: (message) => this.#bus?.publishAwareness(roomId, message),
+      onChange: () => {
+        const entry = this.#rooms.get(roomId);
+        if (entry) this.#scheduleCompaction(entry);
+      },
+    };
   }
 
   #committed(ranges: Map<string, AppendedRange>): void {

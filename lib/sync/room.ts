@@ -38,6 +38,34 @@ export interface Participant {
 /** Origin of changes that came from another process through the bus. */
 export const REMOTE_ORIGIN: unique symbol = Symbol("remote");
 
+/**
+ * Where a room's changes go beyond its participants. The registry gives each
+ * room these (`RoomRegistry.#hooksFor`): updates to the update log, presence
+ * to the bus, changes to the compaction timer.
+ */
+export interface RoomHooks {
+  /**
+   * Asked before a participant's update of this many bytes is applied; false
+   * refuses it (the connection is closed with 1013) so nothing is accepted
+   * that cannot be written.
+   */
+  admitUpdate(bytes: number): boolean;
+  /** Each change made in this process, once applied and relayed (to append to the log). */
+  onUpdate(update: Uint8Array): void;
+  /** Each presence message from a participant, as relayed (to share with other processes). */
+  onPresence(message: Uint8Array): void;
+  /** After every change to the document, this process's or another's. */
+  onChange(): void;
+}
+
+/** Hooks that keep everything in the room: nothing is stored or shared. */
+export const IN_MEMORY_ONLY: RoomHooks = {
+  admitUpdate: () => true,
+  onUpdate: () => {},
+  onPresence: () => {},
+  onChange: () => {},
+};
+
 /** Options for {@linkcode Room}. */
 export interface RoomOptions {
   /** The stored document to start from. */
@@ -46,18 +74,8 @@ export interface RoomOptions {
   updates?: Uint8Array[];
   /** The language when the document holds none. */
   language: LanguageId;
-  /** Called after every change to the document. */
-  onChange?: () => void;
-  /** Called with each change made in this process (to append to the log). */
-  onLocalUpdate?: (update: Uint8Array) => void;
-  /** Called with each awareness message from a participant (to share with other processes). */
-  onLocalAwareness?: (message: Uint8Array) => void;
-  /**
-   * Asked before a participant's update of this many bytes is applied; false
-   * refuses it (the connection is closed) so nothing is accepted that cannot
-   * be written.
-   */
-  admitUpdate?: (bytes: number) => boolean;
+  /** Where changes go; default {@linkcode IN_MEMORY_ONLY}. */
+  hooks?: RoomHooks;
 }
 
 /** Limits {@linkcode Room.receive} holds a participant's messages to. */
@@ -86,6 +104,11 @@ function encodeAwarenessMessage(update: Uint8Array): Uint8Array {
 /**
  * A room's live state: its Yjs document, the presence of the people in it and
  * their connections. Sockets, storage and timers live elsewhere.
+ *
+ * A participant's update is checked ({@linkcode checkUpdate}, the document
+ * size, `hooks.admitUpdate`), applied, relayed byte for byte to the other
+ * participants, then handed to `hooks.onUpdate`; presence is validated,
+ * applied, relayed, then handed to `hooks.onPresence`.
  */
 export class Room {
   readonly roomId: string;
@@ -94,8 +117,7 @@ export class Room {
   /** Each participant and the awareness client ids they have announced. */
   #participants = new Map<Participant, Set<number>>();
   #fallbackLanguage: LanguageId;
-  #admitUpdate?: (bytes: number) => boolean;
-  #onLocalAwareness?: (message: Uint8Array) => void;
+  #hooks: RoomHooks;
   /** The last save receipt sent to each participant. */
   #acknowledged = new WeakMap<Participant, number>();
   /** Each participant's presence identity: the first awareness client id it announced. */
@@ -111,18 +133,16 @@ export class Room {
       for (const update of options.updates ?? []) Y.applyUpdate(this.doc, update);
     }, REMOTE_ORIGIN);
     this.#fallbackLanguage = options.language;
-    this.#admitUpdate = options.admitUpdate;
-    this.#onLocalAwareness = options.onLocalAwareness;
+    const hooks = this.#hooks = options.hooks ?? IN_MEMORY_ONLY;
     this.awareness = new awarenessProtocol.Awareness(this.doc);
     // The server is not a person in the room.
     this.awareness.setLocalState(null);
 
-    const { onChange, onLocalUpdate } = options;
     this.doc.on("update", (update: Uint8Array, origin: unknown) => {
       this.#broadcast(encodeUpdate(update), origin);
       // Changes from the bus are already in the log.
-      if (origin !== REMOTE_ORIGIN) onLocalUpdate?.(update);
-      onChange?.();
+      if (origin !== REMOTE_ORIGIN) hooks.onUpdate(update);
+      hooks.onChange();
     });
     this.awareness.on(
       "update",
@@ -189,7 +209,7 @@ export class Room {
       awarenessProtocol.removeAwarenessStates(this.awareness, gone, null);
       const removal = encodeAwareness(this.awareness, gone);
       this.#broadcast(removal, null);
-      this.#onLocalAwareness?.(removal);
+      this.#hooks.onPresence(removal);
     }
   }
 
@@ -225,7 +245,7 @@ export class Room {
         // validation kept all of it (the usual case: one person's own state).
         const relay = verbatim ? data : encodeAwarenessMessage(encodePresenceUpdate(entries));
         this.#broadcast(relay, participant);
-        this.#onLocalAwareness?.(relay);
+        this.#hooks.onPresence(relay);
         if (dropped.length > 0) return { droppedPresence: dropped };
         break;
       }
@@ -354,7 +374,7 @@ export class Room {
         summary,
         options.maxDocumentBytes ?? DEFAULT_LIMITS.maxDocumentBytes,
       );
-      if (this.#admitUpdate && !this.#admitUpdate(update.byteLength)) {
+      if (!this.#hooks.admitUpdate(update.byteLength)) {
         throw new ProtocolError(
           "Changes cannot be saved right now; try again shortly",
           CloseCode.tryAgainLater,

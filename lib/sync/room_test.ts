@@ -288,3 +288,50 @@ function varUint8Array(bytes: Uint8Array): Uint8Array {
   length.push(n);
   return Uint8Array.of(...length, ...bytes);
 }
+
+Deno.test("Room – hands accepted updates and presence to its hooks, and asks before applying", () => {
+  const calls: string[] = [];
+  let admit = true;
+  const room = new Room("room", {
+    state: initialDocumentState("", "python"),
+    language: "python",
+    hooks: {
+      admitUpdate: (bytes) => {
+        calls.push(`admit ${bytes > 0}`);
+        return admit;
+      },
+      onUpdate: (update) => calls.push(`update ${update.byteLength > 0}`),
+      onPresence: (message) => calls.push(`presence ${message.byteLength > 0}`),
+      onChange: () => calls.push("change"),
+    },
+  });
+  const alice = new YjsPeer();
+  room.join(alice);
+  room.receive(alice, alice.step1());
+  room.receive(alice, alice.edit((text) => text.insert(0, "x = 1")));
+  assert.deepEqual(calls, ["admit true", "update true", "change"]);
+
+  calls.length = 0;
+  room.receive(alice, alice.presence({ user: { name: "Alice", color: "#2563eb" } }));
+  assert.deepEqual(calls, ["presence true"]);
+
+  calls.length = 0;
+  admit = false;
+  assert.throws(
+    () => room.receive(alice, alice.edit((text) => text.insert(0, "# "))),
+    (error: unknown) => error instanceof ProtocolError && error.closeCode === 1013,
+  );
+  assert.deepEqual(calls, ["admit true"], "refused before Yjs applied it");
+  assert.equal(room.code, "x = 1");
+
+  calls.length = 0;
+  const elsewhere = new Y.Doc();
+  elsewhere.getText("code").insert(0, "y");
+  room.applyRemoteUpdate(Y.encodeStateAsUpdate(elsewhere));
+  assert.deepEqual(calls, ["change"], "another process's update is in the log already");
+  room.leave(alice);
+  assert.deepEqual(calls, ["change", "presence true"], "leaving shares the removal");
+  room.destroy();
+  alice.destroy();
+  elsewhere.destroy();
+});
