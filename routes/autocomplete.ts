@@ -1,6 +1,7 @@
 import { clientAddress, type Handlers } from "../lib/web/app.ts";
 import { suggestCompletion } from "../lib/autocomplete/autocomplete.ts";
-import { parseJsonRequest, readBodyText, requestSchemas } from "../lib/web/requests.ts";
+import { HttpError } from "../lib/web/errors.ts";
+import { mediaType, parseJsonRequest, readBodyText, requestSchemas } from "../lib/web/requests.ts";
 import type { AutocompleteResponse } from "../lib/shared/wire.ts";
 
 export const handler: Handlers = {
@@ -11,7 +12,11 @@ export const handler: Handlers = {
       "suggestions asked",
       "autocomplete_rate",
     );
-    const text = await readBodyText(c.req.raw, limits.autocompleteMaxBytes);
+    const type = mediaType(c);
+    if (type !== "application/json") {
+      throw new HttpError(415, `Send JSON (application/json), not ${type || "no content type"}`);
+    }
+    const text = await readBodyText(c, limits.autocompleteMaxBytes);
     const request = parseJsonRequest(requestSchemas(limits.maxDocumentBytes).autocomplete, text);
     return c.json({ suggestion: suggestCompletion(request) } satisfies AutocompleteResponse);
   },

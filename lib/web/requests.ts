@@ -1,3 +1,5 @@
+import type { Context } from "hono";
+import { bodyLimit } from "hono/body-limit";
 import { z } from "zod";
 import { HttpError } from "./errors.ts";
 import { LANGUAGE_IDS } from "../shared/languages.ts";
@@ -100,40 +102,36 @@ export function parseJsonRequest<T>(schema: z.ZodType<T>, text: string): T {
 }
 
 /**
- * Reads a request body as text, refusing with 413 past `maxBytes` whether or
- * not the client declared a Content-Length.
+ * Refuses a body over `maxBytes` with 413 before more of it is read: at once
+ * by its declared Content-Length, else as soon as the streamed bytes pass the
+ * limit (Hono's `bodyLimit`, which then keeps the body for the handler).
  */
-export async function readBodyText(
-  request: Request,
-  maxBytes: number,
-): Promise<string> {
-  const tooLarge = () =>
-    new HttpError(
+export async function limitBody(c: Context, maxBytes: number): Promise<void> {
+  const tooLarge = (): never => {
+    throw new HttpError(
       413,
       `Request body must be at most ${maxBytes} bytes (${formatBytes(maxBytes)})`,
-      {
-        reason: "body_too_large",
-      },
+      { reason: "body_too_large" },
     );
-  const declared = Number(request.headers.get("content-length") ?? "0");
-  if (declared > maxBytes) throw tooLarge();
-  if (!request.body) return "";
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for await (const chunk of request.body) {
-    total += chunk.byteLength;
-    if (total > maxBytes) throw tooLarge();
-    chunks.push(chunk);
-  }
-  const bytes = new Uint8Array(total);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
+  };
+  await bodyLimit({ maxSize: maxBytes, onError: tooLarge })(c, () => Promise.resolve());
+}
+
+/**
+ * Reads a request body as UTF-8 text, refusing with 413 past `maxBytes`
+ * (see {@linkcode limitBody}) and with 400 when it is not UTF-8.
+ */
+export async function readBodyText(c: Context, maxBytes: number): Promise<string> {
+  await limitBody(c, maxBytes);
+  const bytes = await c.req.arrayBuffer();
   try {
     return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
   } catch {
     throw new HttpError(400, "Request body is not valid UTF-8", { code: "invalid_json" });
   }
+}
+
+/** The media type of a request's body, lower case without parameters; `""` when none is sent. */
+export function mediaType(c: Context): string {
+  return c.req.header("content-type")?.split(";")[0].trim().toLowerCase() ?? "";
 }

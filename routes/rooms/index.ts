@@ -4,6 +4,8 @@ import { HttpError } from "../../lib/web/errors.ts";
 import { jsonBodyLimit } from "../../lib/ops/limits.ts";
 import {
   CreateRoomRequestSchema,
+  limitBody,
+  mediaType,
   parseJsonRequest,
   readBodyText,
   requestSchemas,
@@ -24,9 +26,11 @@ export const handler: Handlers = {
       "new rooms",
       "room_creation_rate",
     );
-    const type = c.req.header("content-type")?.split(";")[0].trim().toLowerCase() ?? "";
+    const type = mediaType(c);
+    const bodyLimit = jsonBodyLimit(limits.maxDocumentBytes);
     const isForm = type === "application/x-www-form-urlencoded" || type === "multipart/form-data";
     if (isForm) {
+      await limitBody(c, bodyLimit);
       const form = await c.req.parseBody();
       const parsed = FormSchema.safeParse({ language: form.language || undefined });
       if (!parsed.success) throw new HttpError(400, "Unknown language");
@@ -36,7 +40,7 @@ export const handler: Handlers = {
     if (type !== "" && type !== "application/json") {
       throw new HttpError(415, `Send JSON (application/json), not ${type}`);
     }
-    const text = await readBodyText(c.req.raw, jsonBodyLimit(limits.maxDocumentBytes));
+    const text = await readBodyText(c, bodyLimit);
     const schema = requestSchemas(limits.maxDocumentBytes).createRoom;
     const request = text.trim() === "" ? {} : parseJsonRequest(schema, text);
     const room = await createRoom(c.var.services.rooms, request);
