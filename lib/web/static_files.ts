@@ -12,6 +12,9 @@ const CONTENT_TYPES: Record<string, string> = {
   ".webmanifest": "application/manifest+json",
 };
 
+/** A bundle name that ends in its content hash, as `scripts/build.ts` writes them. */
+const CONTENT_HASHED = /-[A-Za-z0-9]{8,}\.[a-z0-9]+$/;
+
 const COMPRESSIBLE = new Set([".css", ".js", ".json", ".svg", ".txt"]);
 
 interface StaticFile {
@@ -24,7 +27,7 @@ interface StaticFile {
 
 /** Options for {@linkcode StaticFiles}. */
 export interface StaticFilesOptions {
-  /** Paths under this prefix have content-hashed names and are cached for a year. */
+  /** Content-hashed names under this prefix (`Editor-41f78e60f5.js`) are cached for a year. */
   immutablePrefix?: string;
 }
 
@@ -88,7 +91,8 @@ export class StaticFiles {
         gzip: COMPRESSIBLE.has(extension) && body.byteLength > 256 ? await gzip(body) : undefined,
         etag: `"${await digest(body)}"`,
         contentType: CONTENT_TYPES[extension] ?? "application/octet-stream",
-        immutable: pathname.startsWith(this.#immutablePrefix),
+        // build/manifest.json changes with every build under the same name.
+        immutable: pathname.startsWith(this.#immutablePrefix) && CONTENT_HASHED.test(entry.name),
       });
     }
   }
