@@ -83,3 +83,58 @@ Deno.test("POST /autocomplete – a body that is not JSON is a 415", async () =>
     await server.shutdown();
   }
 });
+
+async function createRoom(url: string): Promise<string> {
+  const response = await fetch(`${url}/rooms`, { method: "POST" });
+  assert.equal(response.status, 201);
+  return (await response.json()).roomId;
+}
+
+Deno.test("GET /rooms/:roomId – the answer is never cached", async () => {
+  const server = await startTestServer({ databaseUrl });
+  try {
+    const roomId = await createRoom(server.url);
+    for (const path of [`/rooms/${roomId}`, `/room/${roomId}`]) {
+      const response = await fetch(`${server.url}${path}`);
+      await response.body?.cancel();
+      assert.equal(response.status, 200, path);
+      assert.equal(response.headers.get("cache-control"), "no-store", path);
+    }
+  } finally {
+    await server.shutdown();
+  }
+});
+
+Deno.test("HTTP – a method a known path does not take is a 405 that lists the ones it does", async () => {
+  const server = await startTestServer({ databaseUrl });
+  try {
+    const roomId = await createRoom(server.url);
+    for (
+      const [method, path, allow] of [
+        ["DELETE", "/rooms", "POST"],
+        ["PUT", `/rooms/${roomId}`, "GET, HEAD"],
+        ["POST", `/room/${roomId}`, "GET, HEAD"],
+        ["POST", "/healthz", "GET, HEAD"],
+        ["GET", "/autocomplete", "POST"],
+        ["POST", "/", "GET, HEAD"],
+      ] as const
+    ) {
+      const response = await fetch(`${server.url}${path}`, { method });
+      assert.equal(response.status, 405, `${method} ${path}`);
+      assert.equal(response.headers.get("allow"), allow, `${method} ${path}`);
+      const error = (await response.json()).error;
+      assert.equal(error.code, "method_not_allowed");
+      assert.match(error.message, new RegExp(`^${method} is not allowed here`));
+    }
+    for (const method of ["GET", "POST", "DELETE"]) {
+      const response = await fetch(`${server.url}/no/such/page`, { method });
+      await response.body?.cancel();
+      assert.equal(response.status, 404, `${method} of an unknown path`);
+    }
+    const css = await fetch(`${server.url}/styles.css`);
+    await css.body?.cancel();
+    assert.equal(css.status, 200, "static files are still served");
+  } finally {
+    await server.shutdown();
+  }
+});

@@ -1,5 +1,6 @@
 import { type Context, Hono, type MiddlewareHandler } from "hono";
 import { compress } from "hono/compress";
+import { methodNotAllowed } from "hono/method-not-allowed";
 import type { ComponentType } from "preact";
 import { h } from "preact";
 import type { AssetManifest } from "./assets.ts";
@@ -109,6 +110,30 @@ export function createApp(manifest: Manifest, services: Services): Hono<AppEnv> 
   // Pages carry the room's code: compress them (and JSON). Static files are
   // already gzipped and the socket route has no body, so both pass through.
   app.use("*", compress({ encoding: "gzip" }));
+  // A method no route of a known path takes: 405 with the ones it does in `Allow`.
+  app.use(
+    "*",
+    methodNotAllowed({
+      app,
+      onMethodNotAllowed: (c, methods) => {
+        const error = new HttpError(
+          405,
+          `${c.req.method} is not allowed here; use ${methods.join(", ")}`,
+        );
+        return c.json(errorBody(error), 405, { allow: methods.join(", ") });
+      },
+    }),
+  );
+  // Static files are served from a middleware, not a `*` route, so that an
+  // unknown path stays a 404 for every method.
+  app.use("*", async (c, next) => {
+    const { method } = c.req;
+    const response = method === "GET" || method === "HEAD"
+      ? services.staticFiles.respond(c.req.raw, c.req.path)
+      : undefined;
+    if (response) return response;
+    await next();
+  });
 
   for (
     const [file, module] of Object.entries(manifest.routes).sort(([a], [b]) => a.localeCompare(b))
@@ -129,11 +154,6 @@ export function createApp(manifest: Manifest, services: Services): Hono<AppEnv> 
       });
     }
   }
-
-  app.on(["GET", "HEAD"], "*", (c, next) => {
-    const response = services.staticFiles.respond(c.req.raw, c.req.path);
-    return response ?? next();
-  });
 
   app.notFound((c) => {
     const error = new HttpError(404, `No route for ${c.req.method} ${c.req.path}`);

@@ -7,6 +7,7 @@ export type ErrorCode =
   | "invalid_json"
   | "validation_failed"
   | "not_found"
+  | "method_not_allowed"
   | "payload_too_large"
   | "unsupported_media_type"
   | "too_many_requests"
@@ -36,6 +37,7 @@ const CODES_BY_STATUS: Record<number, ErrorCode> = {
   400: "bad_request",
   403: "forbidden",
   404: "not_found",
+  405: "method_not_allowed",
   413: "payload_too_large",
   415: "unsupported_media_type",
   429: "too_many_requests",

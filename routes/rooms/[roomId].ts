@@ -7,6 +7,8 @@ export const handler: Handlers = {
     const roomId = c.req.param("roomId") ?? "";
     const room = await findRoom(c.var.services.rooms, c.var.services.registry, roomId);
     if (!room) throw new HttpError(404, "Room not found");
+    // The code changes with every keystroke: no cache may keep it.
+    c.header("cache-control", "no-store");
     return c.json(room);
   },
 };
