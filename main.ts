@@ -10,6 +10,7 @@ import { RoomRepository } from "./db/room_repository.ts";
 import { type AppEnv, createApp } from "./lib/web/app.ts";
 import { loadAssetManifest } from "./lib/web/assets.ts";
 import { type Config, ConfigError, loadConfig } from "./lib/ops/config.ts";
+import type { Clock } from "./lib/ops/clock.ts";
 import { createLogger, type Logger } from "./lib/ops/logger.ts";
 import { createDuetMetrics } from "./lib/ops/metrics.ts";
 import { createRateLimits } from "./lib/web/rate_limiter.ts";
@@ -31,6 +32,8 @@ export interface CreateDuetOptions {
   logger?: Logger;
   /** Quiet time before a connection gets a keep-alive message; default 10 s. */
   keepAliveMs?: number;
+  /** The clock of the socket hub's throttles (tests move it by hand); default the system's. */
+  hubClock?: Clock;
   /**
    * An open, migrated database to use instead of opening the configured one;
    * left open on close (tests share one).
@@ -83,6 +86,7 @@ export async function createDuet(config: Config, options: CreateDuetOptions = {}
     keepAliveMs: options.keepAliveMs,
     limits: config.limits,
     metrics,
+    clock: options.hubClock,
   });
   const staticFiles = new StaticFiles(new URL("./static/", import.meta.url));
   await staticFiles.load();

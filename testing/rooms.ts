@@ -4,8 +4,8 @@
  * @module
  */
 
-/** What answers Duet's HTTP API: a server's address, or an app called in memory. */
-export type HttpTarget = string | {
+/** What answers Duet's HTTP API: a server or its address, or an app called in memory. */
+export type HttpTarget = string | { url: string } | {
   request(path: string, init?: RequestInit): Promise<Response>;
 };
 
@@ -29,9 +29,9 @@ export async function requestFrom(
   path: string,
   init?: RequestInit,
 ): Promise<Response> {
-  return typeof target === "string"
-    ? await fetch(`${target}${path}`, init)
-    : await target.request(path, init);
+  if (typeof target === "string") return await fetch(`${target}${path}`, init);
+  if ("url" in target) return await fetch(`${target.url}${path}`, init);
+  return await target.request(path, init);
 }
 
 /**

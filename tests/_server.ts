@@ -3,6 +3,7 @@ import { openDatabase, type SqlClient } from "../db/database.ts";
 import { migrate, readMigrations } from "../db/migrate.ts";
 import type { AppEnv } from "../lib/web/app.ts";
 import { type Config, loadConfig } from "../lib/ops/config.ts";
+import type { Clock } from "../lib/ops/clock.ts";
 import type { Limits } from "../lib/ops/limits.ts";
 import { createLogger, type Logger, silentLogger } from "../lib/ops/logger.ts";
 import { createDuet, type DuetServer, startServer } from "../main.ts";
@@ -23,6 +24,8 @@ export interface TestServerOptions {
   publicUrl?: string;
   /** Where log lines go; default nowhere. */
   logger?: Logger;
+  /** The clock of the socket hub's throttles; default the system's. */
+  hubClock?: Clock;
 }
 
 /** A Duet server on a free loopback port, closed by `await using`. */
@@ -76,6 +79,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   const server = await startServer(testConfig(options), {
     logger: options.logger ?? silentLogger,
     keepAliveMs: options.keepAliveMs,
+    hubClock: options.hubClock,
     database: await storageFor(options),
   });
   return { ...server, [Symbol.asyncDispose]: () => server.shutdown() };

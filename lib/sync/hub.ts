@@ -1,4 +1,5 @@
 import { DEFAULT_LIMITS, formatBytes, type Limits } from "../ops/limits.ts";
+import { type Clock, systemClock, type TimerId } from "../ops/clock.ts";
 import { type Logger, silentLogger } from "../ops/logger.ts";
 import { MessageThrottle } from "./message_throttle.ts";
 import type { DuetMetrics } from "../ops/metrics.ts";
@@ -16,6 +17,8 @@ export interface SyncHubOptions {
   limits?: Limits;
   /** Where messages and rejections are counted. */
   metrics?: DuetMetrics;
+  /** The time of message throttles and keep-alive bookkeeping; default the system's. */
+  clock?: Clock;
 }
 
 /** Options for {@linkcode SyncHub.accept}. */
@@ -44,7 +47,7 @@ interface Connection extends Participant {
   room?: Room;
   /** Messages waiting for the room to load, or for their turn under the rate limit. */
   inbox: MessageThrottle;
-  drainTimer?: ReturnType<typeof setTimeout>;
+  drainTimer?: TimerId;
   lastSentAt: number;
   /** Refused or closed: nothing more is sent or handled, and it is logged once. */
   closing: boolean;
@@ -63,6 +66,7 @@ export class SyncHub {
   #limits: Limits;
   #receiveOptions: ReceiveOptions;
   #metrics?: DuetMetrics;
+  #clock: Clock;
   #connections = new Set<Connection>();
   /** Open sockets per client address key. */
   #addresses = new Map<string, number>();
@@ -79,6 +83,7 @@ export class SyncHub {
       maxPresenceBytes: this.#limits.maxPresenceBytes,
     };
     this.#metrics = options.metrics;
+    this.#clock = options.clock ?? systemClock;
   }
 
   /** How many sockets are connected. */
@@ -116,8 +121,9 @@ export class SyncHub {
         // Another burst's worth may wait; past that the client is flooding.
         maxQueuedMessages: 2 * limits.messagesPerSecond,
         maxQueuedBytes: Math.max(limits.maxBufferedBytes, 2 * limits.maxMessageBytes),
+        now: () => this.#clock.now(),
       }),
-      lastSentAt: Date.now(),
+      lastSentAt: this.#clock.now(),
       closing: false,
       left: false,
       send: (message) => this.#send(connection, message),
@@ -223,14 +229,14 @@ export class SyncHub {
   #drain(connection: Connection): void {
     if (!connection.room || connection.closing) return;
     if (connection.drainTimer !== undefined) {
-      clearTimeout(connection.drainTimer);
+      this.#clock.clearTimeout(connection.drainTimer);
       connection.drainTimer = undefined;
     }
     for (let message = connection.inbox.shift(); message; message = connection.inbox.shift()) {
       if (!this.#receive(connection, message)) return;
     }
     if (connection.inbox.size > 0) {
-      connection.drainTimer = setTimeout(() => {
+      connection.drainTimer = this.#clock.setTimeout(() => {
         connection.drainTimer = undefined;
         this.#drain(connection);
       }, connection.inbox.msUntilNext());
@@ -289,7 +295,7 @@ export class SyncHub {
       return;
     }
     socket.send(message);
-    connection.lastSentAt = Date.now();
+    connection.lastSentAt = this.#clock.now();
     const counters = this.#counters(messageKind(message));
     counters?.out.inc();
     counters?.updateOut?.inc();
@@ -319,7 +325,7 @@ export class SyncHub {
   /** Stops handling a connection's messages. */
   #stop(connection: Connection): void {
     connection.closing = true;
-    if (connection.drainTimer !== undefined) clearTimeout(connection.drainTimer);
+    if (connection.drainTimer !== undefined) this.#clock.clearTimeout(connection.drainTimer);
     connection.drainTimer = undefined;
     connection.inbox.clear();
   }
@@ -357,7 +363,7 @@ export class SyncHub {
   }
 
   #keepAlive(): void {
-    const quietSince = Date.now() - this.#keepAliveMs;
+    const quietSince = this.#clock.now() - this.#keepAliveMs;
     for (const connection of this.#connections) {
       if (connection.socket.readyState !== WebSocket.OPEN) {
         // Deno started closing it (an unanswered ping, say), but a peer that
