@@ -74,12 +74,7 @@ export async function createDuet(config: Config, options: CreateDuetOptions = {}
     // wait short. One process alone has only save receipts waiting on a batch
     // (50 ms is unnoticeable there), and fewer, fuller commits cost less.
     commitWindowMs: config.bus === "local" ? 50 : 20,
-    onCommit: (stats) => {
-      metrics.commitBatchUpdates.observe(stats.updates);
-      metrics.commitSeconds.observe(stats.ms / 1000);
-      metrics.commitMainThreadSeconds.observe(stats.mainThreadMs / 1000);
-    },
-    onBusLag: (ms) => metrics.busLagSeconds.observe(ms / 1000),
+    metrics,
   });
   const hub = new SyncHub(registry, {
     logger,

@@ -91,8 +91,16 @@ export class SyncHub {
     return this.#connections.size;
   }
 
-  /** How many sockets are open from this client address key. */
-  connectionsFrom(address: string): number {
+  /**
+   * Whether one more socket from this client address key stays within
+   * `maxConnectionsPerAddress`. Asked before upgrading; {@linkcode accept}
+   * counts the socket, so nothing may be awaited in between.
+   */
+  admits(address: string): boolean {
+    return this.#connectionsFrom(address) < this.#limits.maxConnectionsPerAddress;
+  }
+
+  #connectionsFrom(address: string): number {
     return this.#addresses.get(address) ?? 0;
   }
 
@@ -130,7 +138,7 @@ export class SyncHub {
     };
     this.#connections.add(connection);
     if (options.address !== undefined) {
-      this.#addresses.set(options.address, this.connectionsFrom(options.address) + 1);
+      this.#addresses.set(options.address, this.#connectionsFrom(options.address) + 1);
     }
     socket.onopen = () => {
       if ((this.#registry.get(roomId)?.size ?? 0) >= limits.maxPeoplePerRoom) {
@@ -200,7 +208,7 @@ export class SyncHub {
       if (!this.#connections.delete(connection)) return;
       this.#stop(connection);
       if (connection.address !== undefined) {
-        const left = this.connectionsFrom(connection.address) - 1;
+        const left = this.#connectionsFrom(connection.address) - 1;
         if (left > 0) this.#addresses.set(connection.address, left);
         else this.#addresses.delete(connection.address);
       }

@@ -1,6 +1,7 @@
 import { languageOr } from "../shared/languages.ts";
 import { type Clock, systemClock, type TimerId } from "../ops/clock.ts";
 import { type Logger, silentLogger } from "../ops/logger.ts";
+import type { DuetMetrics } from "../ops/metrics.ts";
 import { type Participant, Room, type RoomHooks } from "./room.ts";
 import type { RoomBus } from "./bus.ts";
 import type { AppendedRange, RoomStore } from "./store.ts";
@@ -23,10 +24,8 @@ export interface RoomRegistryOptions {
   compactAfterRows?: number;
   /** Compact a room after this long without changes; default 30 s. */
   compactIdleMs?: number;
-  /** Called after each committed batch, for metrics. */
-  onCommit?: (stats: CommitStats) => void;
-  /** Called with how long another process's change took to be announced here. */
-  onBusLag?: (ms: number) => void;
+  /** Where committed batches and the bus's lag are counted. */
+  metrics?: DuetMetrics;
 }
 
 interface RoomEntry {
@@ -87,7 +86,7 @@ export class RoomRegistry {
       },
       onCommit: (ranges, stats) => {
         this.#committed(ranges);
-        options.onCommit?.(stats);
+        if (options.metrics) observeCommit(options.metrics, stats);
       },
       onHealthChange: (healthy) => {
         for (const entry of this.#rooms.values()) entry.room.announceStorage(healthy);
@@ -95,7 +94,10 @@ export class RoomRegistry {
     });
     this.#bus?.subscribe({
       update: (roomId, seq, sentAt) => {
-        if (sentAt !== undefined) options.onBusLag?.(Math.max(0, Date.now() - sentAt));
+        if (sentAt !== undefined) {
+          // How long another process's change took to be announced here.
+          options.metrics?.busLagSeconds.observe(Math.max(0, Date.now() - sentAt) / 1000);
+        }
         const entry = this.#rooms.get(roomId);
         if (entry && seq > entry.knownSeq) this.#catchUp(entry);
       },
@@ -359,4 +361,10 @@ export class RoomRegistry {
     entry.room.destroy();
     this.#logger.debug("room_evicted", { roomId });
   }
+}
+
+function observeCommit(metrics: DuetMetrics, stats: CommitStats): void {
+  metrics.commitBatchUpdates.observe(stats.updates);
+  metrics.commitSeconds.observe(stats.ms / 1000);
+  metrics.commitMainThreadSeconds.observe(stats.mainThreadMs / 1000);
 }

@@ -15,6 +15,7 @@ import type { LanguageId } from "../shared/languages.ts";
 import type { RoomBus, RoomBusHandlers } from "./bus.ts";
 import { initialDocumentState } from "./document.ts";
 import { RoomRegistry } from "./registry.ts";
+import { createDuetMetrics, type DuetMetrics } from "../ops/metrics.ts";
 import { DurabilityStatus, MessageType } from "../shared/wire.ts";
 import { ProtocolError } from "./protocol.ts";
 
@@ -158,7 +159,9 @@ class SavingPeer extends YjsPeer {
   }
 }
 
-function setup(options: { maxPendingBytes?: number; bus?: RoomBus } = {}) {
+function setup(
+  options: { maxPendingBytes?: number; bus?: RoomBus; metrics?: DuetMetrics } = {},
+) {
   const clock = new FakeClock();
   const store = new MemoryStore();
   store.add("r1", "package main");
@@ -382,4 +385,21 @@ Deno.test("RoomRegistry – compacts a room once it has been quiet for a while",
   assert.equal(store.rooms.get("r1")?.code, "bapackage main");
   registry.leave("r1", alice);
   await clock.tick(100);
+});
+
+Deno.test("RoomRegistry – counts each committed batch and the bus's lag in its metrics", async () => {
+  const metrics = createDuetMetrics();
+  const bus = new FakeBus();
+  const { registry, clock } = setup({ metrics, bus });
+  const alice = new YjsPeer();
+  const room = await joinAndSync(registry, alice);
+  for (const key of "ab") room.receive(alice, alice.edit((text) => text.insert(text.length, key)));
+  await clock.tick(20);
+  bus.handlers!.update("r1", 0, Date.now() - 1_000);
+  const text = metrics.registry.render();
+  assert.match(text, /^duet_commit_batch_updates_count 1$/m);
+  assert.match(text, /^duet_commit_batch_updates_sum 2$/m);
+  assert.match(text, /^duet_commit_seconds_count 1$/m);
+  assert.match(text, /^duet_commit_main_thread_seconds_count 1$/m);
+  assert.match(text, /^duet_bus_lag_seconds_count 1$/m);
 });

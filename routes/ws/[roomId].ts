@@ -38,7 +38,7 @@ export const handler: Handlers = {
     // Counted and accepted with no await in between, so the limit holds.
     const address = clientAddress(c);
     const { maxConnectionsPerAddress, idleTimeoutSeconds } = config.limits;
-    if (hub.connectionsFrom(address) >= maxConnectionsPerAddress) {
+    if (!hub.admits(address)) {
       throw new HttpError(
         429,
         `Too many connections from your address (${maxConnectionsPerAddress}): close some Duet tabs`,
