@@ -15,6 +15,8 @@ import { type Participant, Room } from "../lib/sync/room.ts";
 import { initialDocumentState } from "../lib/sync/document.ts";
 import { encodeSyncStep1, encodeUpdate, ProtocolError } from "../lib/sync/protocol.ts";
 import { seededRandom, testSeed } from "../testing/random.ts";
+import { DEFAULT_LIMITS } from "../lib/ops/limits.ts";
+import { createRoom } from "../testing/rooms.ts";
 import { startTestServer } from "./_server.ts";
 import { type Client, connect } from "./_socket_client.ts";
 import { waitFor } from "./_wait.ts";
@@ -303,16 +305,12 @@ Deno.test(`Fuzz – ${IN_PROCESS_FRAMES} hostile frames at Room.receive leave th
 Deno.test(`Fuzz – ${SOCKET_FRAMES} hostile frames over real sockets close only their own connection`, async () => {
   const seed = testSeed();
   const next = seededRandom(seed);
-  const server = await startTestServer({
+  const where = (i: number) => `(seed ${seed}, frame ${i}; replay with DUET_TEST_SEED=${seed})`;
+  await using server = await startTestServer({
     // Input handling is under test here, not the rate and connection limits.
     limits: { messagesPerSecond: 100_000, maxConnectionsPerAddress: 1_000 },
   });
-  const response = await fetch(`${server.url}/rooms`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ code: INITIAL_CODE }),
-  });
-  const { roomId } = await response.json();
+  const { roomId } = await createRoom(server, { code: INITIAL_CODE });
   const alice = connect(server, roomId);
   const bob = connect(server, roomId);
   const attackers: Client[] = [];
@@ -322,39 +320,73 @@ Deno.test(`Fuzz – ${SOCKET_FRAMES} hostile frames over real sockets close only
   try {
     await Promise.all([alice.joined, bob.joined]);
     await waitFor(() => alice.peer.text === INITIAL_CODE && bob.peer.text === INITIAL_CODE, "sync");
+    // A copy of the room in process, given the same frames, says what the
+    // server must do with each: close with the same code, or go on.
+    const twin = new Room("twin", {
+      state: Y.encodeStateAsUpdate(alice.peer.doc),
+      language: "javascript",
+    });
+    const limits = {
+      maxDocumentBytes: DEFAULT_LIMITS.maxDocumentBytes,
+      maxPresenceBytes: DEFAULT_LIMITS.maxPresenceBytes,
+    };
     let mallory: Client | undefined;
+    let mallorysTwin: Participant | undefined;
+    let closed: CloseEvent | undefined;
     for (let i = 0; i < SOCKET_FRAMES; i++) {
-      if (!mallory || mallory.socket.readyState !== WebSocket.OPEN) {
+      if (!mallory || closed) {
         mallory = connect(server, roomId);
         attackers.push(mallory);
+        closed = undefined;
+        mallory.closed.then((event) => (closed = event));
         await mallory.joined;
+        const current = mallory;
+        await waitFor(() => current.peer.text === INITIAL_CODE, `Mallory's sync ${where(i)}`);
+        if (mallorysTwin) twin.leave(mallorysTwin);
+        mallorysTwin = { send() {} };
+        twin.join(mallorysTwin);
+      }
+      const frame = nextFrame(next, valid, hostile);
+      let refusal: number | undefined;
+      try {
+        twin.receive(mallorysTwin!, frame, limits);
+      } catch (error) {
+        if (!(error instanceof ProtocolError)) throw error;
+        refusal = error.closeCode;
       }
       const current = mallory;
-      current.socket.send(nextFrame(next, valid, hostile));
-      const closed = await Promise.race([
-        current.closed,
-        new Promise<undefined>((resolve) => setTimeout(resolve, 5)),
-      ]);
-      // 0: the server closed while this client was still writing its own sync
-      // replies, so the TCP connection was reset before the close frame arrived.
-      if (closed) closes.set(closed.code, (closes.get(closed.code) ?? 0) + 1);
+      if (refusal !== undefined) {
+        current.socket.send(frame);
+        await waitFor(() => closed !== undefined, `a refusal (${refusal}) ${where(i)}`);
+        assert.equal(closed!.code, refusal, `the close code ${where(i)}`);
+        closes.set(refusal, (closes.get(refusal) ?? 0) + 1);
+      } else {
+        // Accepted: a presence query after it is answered on the same connection.
+        const answers = () => current.received.filter((message) => message[0] === 1).length;
+        const before = answers();
+        current.socket.send(frame);
+        current.socket.send(Uint8Array.of(3));
+        await waitFor(() => answers() > before || closed !== undefined, `an answer ${where(i)}`);
+        assert.equal(closed, undefined, `an accepted frame was refused ${where(i)}`);
+      }
     }
     const health = await fetch(`${server.url}/healthz`);
     assert.equal(health.status, 200, `the server is alive (seed ${seed})`);
     await health.body?.cancel();
     const stored = await (await fetch(`${server.url}/rooms/${roomId}`)).json();
     assert.equal(stored.code, INITIAL_CODE, `the code is unchanged (seed ${seed})`);
+    assert.ok(closes.size > 0, `some frames were refused (seed ${seed})`);
     assert.equal(alice.socket.readyState, WebSocket.OPEN);
     assert.equal(bob.socket.readyState, WebSocket.OPEN);
     alice.socket.send(alice.peer.edit((text) => text.insert(0, "// still here\n")));
     await waitFor(() => bob.peer.text === `// still here\n${INITIAL_CODE}`, "Alice's edit at Bob");
+    twin.destroy();
     console.log(
       `fuzz (sockets, seed ${seed}): ${SOCKET_FRAMES} frames over ${attackers.length} connections, ` +
-        `closes by code ${JSON.stringify(Object.fromEntries([...closes].sort()))}; ` +
-        `server alive, code unchanged, 2 peers connected and in sync`,
+        `closes by code ${JSON.stringify(Object.fromEntries([...closes].sort()))}, each as the ` +
+        `room in process refused it; server alive, code unchanged, 2 peers connected and in sync`,
     );
   } finally {
     for (const client of [alice, bob, ...attackers]) client.close();
-    await server.shutdown();
   }
 });
