@@ -33,7 +33,6 @@ const manifest: Manifest = {
   islands: {
     "./islands/Editor.tsx": $Editor,
   },
-  baseUrl: import.meta.url,
 };
 
 export default manifest;

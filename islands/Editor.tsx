@@ -24,6 +24,9 @@ export interface EditorProps {
   roomUrl: string;
 }
 
+/** Stylesheets a page with this island links (read on the server, from the manifest). */
+export const stylesheets: string[] = ["/editor.css"];
+
 const COPIED_FOR_MS = 2000;
 
 /** The collaborative code editor of a room: toolbar, presence, editor and autocomplete hint. */

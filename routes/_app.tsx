@@ -12,6 +12,7 @@ export default function App(props: AppShellProps): VNode {
         <title>{props.title === "Duet" ? "Duet" : `${props.title} · Duet`}</title>
         {props.description && <meta name="description" content={props.description} />}
         <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
+        <link rel="stylesheet" href="/styles.css" />
         {props.stylesheets.map((href) => <link rel="stylesheet" href={href} key={href} />)}
         {props.preloads.map((href) => <link rel="modulepreload" href={href} key={href} />)}
         {props.scripts.map((src) => <script type="module" src={src} key={src} />)}

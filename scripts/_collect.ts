@@ -35,8 +35,3 @@ export function collectIslands(): Promise<string[]> {
       new URL(".", `file://${path}`).href === new URL("islands/", ROOT).href,
   );
 }
-
-/** The island's name, from its file: `./islands/Editor.tsx` → `Editor`. */
-export function islandName(file: string): string {
-  return file.replace(/^.*\//, "").replace(/\.tsx$/, "");
-}

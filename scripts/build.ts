@@ -3,7 +3,8 @@
  * content-hashed names, and writes `static/build/manifest.json`.
  */
 import { gzip } from "../lib/web/gzip.ts";
-import { collectIslands, islandName, ROOT } from "./_collect.ts";
+import { islandName } from "../lib/web/islands.tsx";
+import { collectIslands, ROOT } from "./_collect.ts";
 
 const OUT_DIR = new URL("static/build/", ROOT);
 

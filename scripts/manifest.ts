@@ -27,7 +27,6 @@ export function renderManifest(routes: string[], islands: string[]): string {
     "  islands: {",
     ...islands.map((file) => `    "${file}": ${identifier(file)},`),
     "  },",
-    "  baseUrl: import.meta.url,",
     "};",
     "",
     "export default manifest;",

@@ -10,6 +10,7 @@ import { errorBody, HttpError } from "./errors.ts";
 import type { Logger } from "../ops/logger.ts";
 import type { DuetMetrics } from "../ops/metrics.ts";
 import type { RateLimits } from "./rate_limiter.ts";
+import { islandName } from "./islands.tsx";
 import { type AppShellProps, type PageOptions, type PageProps, renderDocument } from "./render.tsx";
 import type { RoomCatalog } from "../rooms/store.ts";
 import type { RoomRegistry } from "../sync/registry.ts";
@@ -55,11 +56,18 @@ export interface RouteModule {
   default?: ComponentType<PageProps<any>> | ComponentType<AppShellProps>;
 }
 
+/** A file in `islands/`. */
+export interface IslandModule {
+  /** The island component. */
+  default: ComponentType<never>;
+  /** Stylesheets a page that uses the island links. */
+  stylesheets?: string[];
+}
+
 /** The generated `fresh.gen.ts`. */
 export interface Manifest {
   routes: Record<string, RouteModule>;
-  islands: Record<string, { default: ComponentType<never> }>;
-  baseUrl: string;
+  islands: Record<string, IslandModule>;
 }
 
 /**
@@ -75,6 +83,26 @@ export function routePath(file: string): string {
   return path === "" ? "/" : path;
 }
 
+/** `_app.tsx`, `_404.tsx`, `_middleware.ts`: files with a role, not a path. */
+function isSpecialFile(file: string): boolean {
+  return /\/_[^/]*$/.test(file);
+}
+
+/**
+ * The first path segments that belong to the API: those of route modules
+ * without a default export (no page). `/rooms/…` answers errors in JSON,
+ * `/room/…` with the 404 page.
+ */
+export function apiSegments(manifest: Manifest): Set<string> {
+  const segments = new Set<string>();
+  for (const [file, module] of Object.entries(manifest.routes)) {
+    if (module.default || isSpecialFile(file)) continue;
+    const segment = routePath(file).split("/")[1];
+    if (segment) segments.add(segment);
+  }
+  return segments;
+}
+
 /** Builds the HTTP application from the route manifest and services. */
 export function createApp(manifest: Manifest, services: Services): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
@@ -85,6 +113,16 @@ export function createApp(manifest: Manifest, services: Services): Hono<AppEnv> 
     | ComponentType<PageProps<unknown>>
     | undefined;
   if (!shell || !notFoundPage) throw new Error("routes/_app.tsx and routes/_404.tsx are required");
+  const api = apiSegments(manifest);
+  /** Pages answer errors with HTML; the API with JSON. */
+  const wantsPage = (c: Context<AppEnv>): boolean =>
+    (c.req.method === "GET" || c.req.method === "HEAD") && !api.has(c.req.path.split("/")[1]);
+  const islandStylesheets = Object.fromEntries(
+    Object.entries(manifest.islands).map(([file, module]) => [
+      islandName(file),
+      module.stylesheets ?? [],
+    ]),
+  );
 
   const renderWith = (c: Context<AppEnv>, Page: ComponentType<PageProps<unknown>>): RenderPage =>
   (
@@ -94,7 +132,7 @@ export function createApp(manifest: Manifest, services: Services): Hono<AppEnv> 
     const html = renderDocument(
       shell,
       h(Page, { data, url: new URL(c.req.url), params: c.req.param() as Record<string, string> }),
-      { ...options, assets: services.assets },
+      { ...options, assets: services.assets, islandStylesheets },
     );
     return c.html(html, (options.status ?? 200) as 200);
   };
@@ -138,7 +176,7 @@ export function createApp(manifest: Manifest, services: Services): Hono<AppEnv> 
   for (
     const [file, module] of Object.entries(manifest.routes).sort(([a], [b]) => a.localeCompare(b))
   ) {
-    if (/\/_[^/]*$/.test(file)) continue;
+    if (isSpecialFile(file)) continue;
     const path = routePath(file);
     const Page = module.default as ComponentType<PageProps<unknown>> | undefined;
     const handlers: Handlers = typeof module.handler === "function"
@@ -192,13 +230,6 @@ export function createApp(manifest: Manifest, services: Services): Hono<AppEnv> 
   });
 
   return app;
-}
-
-const API_PATH = /^\/(rooms|autocomplete|healthz|metrics|ws)(\/|$)/;
-
-/** Pages answer errors with HTML; the API with JSON. */
-function wantsPage(c: Context<AppEnv>): boolean {
-  return (c.req.method === "GET" || c.req.method === "HEAD") && !API_PATH.test(c.req.path);
 }
 
 /**

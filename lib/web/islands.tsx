@@ -1,6 +1,11 @@
 import { type ComponentType, createContext, type VNode } from "preact";
 import { useContext } from "preact/hooks";
 
+/** The island's name, from its file: `./islands/Editor.tsx` → `Editor`. */
+export function islandName(file: string): string {
+  return file.replace(/^.*\//, "").replace(/\.tsx$/, "");
+}
+
 /** Collects the names of the islands rendered into one page. */
 export const IslandCollector = createContext<Set<string> | null>(null);
 

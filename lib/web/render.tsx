@@ -21,14 +21,12 @@ export interface PageOptions {
 export interface AppShellProps {
   title: string;
   description?: string;
+  /** The stylesheets of the islands on the page (the shell adds its own). */
   stylesheets: string[];
   scripts: string[];
   preloads: string[];
   children: ComponentChildren;
 }
-
-// Stylesheets that come with an island, added only to pages that use it.
-const ISLAND_STYLESHEETS: Record<string, string> = { Editor: "/editor.css" };
 
 /**
  * Renders a page into a full HTML document: the page first (collecting the
@@ -37,7 +35,11 @@ const ISLAND_STYLESHEETS: Record<string, string> = { Editor: "/editor.css" };
 export function renderDocument(
   shell: ComponentType<AppShellProps>,
   page: ComponentChild,
-  options: PageOptions & { assets: AssetManifest },
+  options: PageOptions & {
+    assets: AssetManifest;
+    /** Stylesheets that come with an island (its module's `stylesheets`), by island name. */
+    islandStylesheets?: Readonly<Record<string, readonly string[]>>;
+  },
 ): string {
   const islands = new Set<string>();
   const body = renderToString(
@@ -45,13 +47,13 @@ export function renderDocument(
   );
   const scripts: string[] = [];
   const preloads: string[] = [];
-  const stylesheets = ["/styles.css"];
+  const stylesheets: string[] = [];
   for (const name of islands) {
     const asset = options.assets.islands[name];
     if (!asset) throw new Error(`Island ${name} is not built: run \`deno task build\``);
     scripts.push(asset.src);
     preloads.push(...asset.imports);
-    if (ISLAND_STYLESHEETS[name]) stylesheets.push(ISLAND_STYLESHEETS[name]);
+    stylesheets.push(...options.islandStylesheets?.[name] ?? []);
   }
   const Shell = shell;
   // The shell is rendered around a placeholder that is then replaced by the

@@ -1,0 +1,22 @@
+import assert from "node:assert/strict";
+import manifest from "../../fresh.gen.ts";
+import { apiSegments, type Manifest } from "./app.ts";
+
+Deno.test("apiSegments – routes without a page are the API, whatever their path", () => {
+  assert.deepEqual(
+    [...apiSegments(manifest)].sort(),
+    ["autocomplete", "healthz", "metrics", "rooms", "ws"],
+  );
+  const Page = () => null;
+  const made: Manifest = {
+    routes: {
+      "./routes/_404.tsx": { default: Page },
+      "./routes/_middleware.ts": { handler: () => new Response() },
+      "./routes/index.tsx": { default: Page },
+      "./routes/api/v2/things.ts": { handler: { GET: () => new Response() } },
+      "./routes/docs/[page].tsx": { default: Page, handler: { GET: () => new Response() } },
+    },
+    islands: {},
+  };
+  assert.deepEqual([...apiSegments(made)], ["api"]);
+});
