@@ -1,3 +1,4 @@
+// Hand-written: encoding through Yjs costs a Y.Doc transaction per keystroke, which would make the load generator the bottleneck.
 /**
  * The y-websocket messages a typing browser sends, written by hand so that the
  * load generator spends microseconds, not a Y.Doc transaction, per keystroke;

@@ -1,3 +1,4 @@
+// Hand-written: PGlite's own PGliteWorker elects a leader among browser tabs; a server needs one private worker and transferred bytes.
 /**
  * The messages between `database.ts` (main thread) and `pglite_worker.ts`
  * (the Web Worker that owns PGlite), and how values cross between them.

@@ -1,3 +1,4 @@
+// Hand-written: Yjs has no validating reader, and its own decoder trusts the counts it reads (below).
 /**
  * Checks a Yjs update (format v1) from a client before Yjs reads it.
  *

@@ -1,3 +1,4 @@
+// Hand-written: Hono has no rate limiter; one small token bucket with an injected clock meters the HTTP limits and each socket.
 import { HttpError } from "./errors.ts";
 import type { RejectionReason } from "../ops/limits.ts";
 
