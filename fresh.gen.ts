@@ -11,6 +11,7 @@ import * as $metrics from "./routes/metrics.ts";
 import * as $room__roomId_ from "./routes/room/[roomId].tsx";
 import * as $rooms__roomId_ from "./routes/rooms/[roomId].ts";
 import * as $rooms_index from "./routes/rooms/index.ts";
+import * as $run_frame from "./routes/run/frame.ts";
 import * as $ws__roomId_ from "./routes/ws/[roomId].ts";
 import * as $Editor from "./islands/Editor.tsx";
 
@@ -28,6 +29,7 @@ const manifest: Manifest = {
     "./routes/room/[roomId].tsx": $room__roomId_,
     "./routes/rooms/[roomId].ts": $rooms__roomId_,
     "./routes/rooms/index.ts": $rooms_index,
+    "./routes/run/frame.ts": $run_frame,
     "./routes/ws/[roomId].ts": $ws__roomId_,
   },
   islands: {

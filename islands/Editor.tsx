@@ -1,7 +1,12 @@
 import type { TargetedEvent } from "preact";
 import { useEffect, useRef } from "preact/hooks";
 import { useSignal } from "@preact/signals";
-import { LANGUAGE_IDS, LANGUAGE_LABELS, type LanguageId } from "../lib/shared/languages.ts";
+import {
+  isRunnable,
+  LANGUAGE_IDS,
+  LANGUAGE_LABELS,
+  type LanguageId,
+} from "../lib/shared/languages.ts";
 import {
   loadPresenceUser,
   MAX_NAME_LENGTH,
@@ -13,6 +18,7 @@ import {
 import type { EditorSession } from "./_editor/editor_session.ts";
 import { type ConnectionStatus, INITIAL_STATUS } from "./_editor/connection_status.ts";
 import { INITIAL_SAVE_STATE, type SaveState } from "./_editor/save_state.ts";
+import type { RunRecord, RunViews } from "./_editor/run/run_controller.ts";
 
 /** Props the server renders the editor island with. */
 export interface EditorProps {
@@ -42,8 +48,13 @@ export default function Editor(props: EditorProps) {
   const hint = useSignal<string | null>(null);
   const copied = useSignal(false);
   const showLinkField = useSignal(false);
+  const runs = useSignal<RunRecord[]>([]);
+  // The run panel's components come with the run code, which loads on first use.
+  const runViews = useSignal<RunViews | null>(null);
+  const runningSince = useSignal<number | null>(null);
 
   const viewParent = useRef<HTMLDivElement>(null);
+  const runContainer = useRef<HTMLDivElement>(null);
   const linkField = useRef<HTMLInputElement>(null);
   const session = useRef<EditorSession | null>(null);
   const user = useRef(presenceUser("", ""));
@@ -59,7 +70,7 @@ export default function Editor(props: EditorProps) {
     hydrated.value = true;
 
     import("./_editor/editor_session.ts").then(({ EditorSession }) => {
-      if (disposed || viewParent.current === null) return;
+      if (disposed || viewParent.current === null || runContainer.current === null) return;
       session.current = new EditorSession({
         roomId: props.roomId,
         language: props.language,
@@ -71,6 +82,12 @@ export default function Editor(props: EditorProps) {
         onLanguage: (next) => language.value = next,
         onHint: (next) => hint.value = next,
         onEditorReady: () => editorReady.value = true,
+        onRuns: (next, views) => {
+          runViews.value = views;
+          runs.value = next;
+        },
+        onRunning: (since) => runningSince.value = since,
+        runContainer: runContainer.current,
       });
       sessionReady.value = true;
     }).catch((error: unknown) => {
@@ -138,7 +155,15 @@ export default function Editor(props: EditorProps) {
     navigator.clipboard.writeText(props.roomUrl).then(done, fallBack);
   };
 
+  const onRun = () => {
+    runningSince.value = Date.now();
+    session.current?.run();
+  };
+
   const statusPhase = status.value.phase;
+  const runnable = isRunnable(language.value);
+  const running = runningSince.value;
+  const views = runViews.value;
   const people = participants.value;
   const suggestion = hint.value;
 
@@ -257,6 +282,31 @@ export default function Editor(props: EditorProps) {
           </ul>
         </section>
       </div>
+
+      <section class="duet-run" aria-label="Run">
+        <div class="duet-run__bar">
+          <button
+            type="button"
+            class="duet-button"
+            data-testid="run"
+            disabled={!editorReady.value || !runnable || running !== null}
+            title={runnable
+              ? "Runs the code in your browser's sandbox; everyone here sees the output"
+              : undefined}
+            onClick={onRun}
+          >
+            {runnable ? "Run" : `Run: not available for ${LANGUAGE_LABELS[language.value]}`}
+          </button>
+          {views && running !== null && (
+            <views.RunControls
+              since={running}
+              onStop={() => session.current?.stopRun()}
+            />
+          )}
+        </div>
+        <div ref={runContainer} class="duet-run__sandbox" />
+        {views && runs.value.length > 0 && <views.RunList runs={runs.value} />}
+      </section>
 
       <div
         class="duet-hint"

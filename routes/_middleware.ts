@@ -36,5 +36,13 @@ const securityHeaders = secureHeaders({
 /** Security headers on every response but the WebSocket upgrade. */
 export async function handler(c: Context<AppEnv>, next: Next): Promise<void> {
   if (c.req.path.startsWith("/ws/")) return await next();
+  // The runner's frame has a policy of its own, which says who may frame it
+  // (routes/run/frame.ts).
+  if (c.req.path === "/run/frame") {
+    await next();
+    c.header("x-content-type-options", "nosniff");
+    c.header("referrer-policy", "no-referrer");
+    return;
+  }
   await securityHeaders(c, next);
 }

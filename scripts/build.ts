@@ -42,6 +42,53 @@ function dynamicImports(code: string): string[] {
   return [...found];
 }
 
+/** The sandbox's scripts: each one classic script (IIFE), since the frame's opaque origin cannot load modules from Duet without CORS. */
+const RUNNER_ENTRIES = {
+  frame: "islands/_runner/frame.ts",
+  worker: "islands/_runner/worker.ts",
+  typescript: "islands/_runner/strip_types.ts",
+} as const;
+
+/** Bundles the sandbox's scripts into `OUT_DIR`; returns their URL paths. */
+async function buildRunner(work: string): Promise<Record<keyof typeof RUNNER_ENTRIES, string>> {
+  const out = `${work}/runner`;
+  const paths: Partial<Record<keyof typeof RUNNER_ENTRIES, string>> = {};
+  for (const [name, file] of Object.entries(RUNNER_ENTRIES)) {
+    const target = `${out}/${name}.js`;
+    const { code, stderr } = await new Deno.Command(Deno.execPath(), {
+      args: [
+        "bundle",
+        "--quiet",
+        "--config",
+        new URL("deno.json", ROOT).pathname,
+        "--platform",
+        "browser",
+        "--format",
+        "iife",
+        "--minify",
+        "--output",
+        target,
+        new URL(file, ROOT).pathname,
+      ],
+      stdout: "inherit",
+      stderr: "piped",
+    }).output();
+    if (code !== 0) {
+      throw new Error(`deno bundle of ${file} failed:\n${new TextDecoder().decode(stderr)}`);
+    }
+    const bytes = await Deno.readFile(target);
+    const hashed = `runner-${name}-${(await sha256Hex(bytes)).slice(0, 10)}.js`;
+    await Deno.writeFile(new URL(hashed, OUT_DIR), bytes);
+    paths[name as keyof typeof RUNNER_ENTRIES] = `/build/${hashed}`;
+    console.log(
+      `Built runner ${name}: /build/${hashed}, ${
+        ((await gzipSize(bytes)) / 1000).toFixed(1)
+      } kB gzipped`,
+    );
+  }
+  return paths as Record<keyof typeof RUNNER_ENTRIES, string>;
+}
+
 async function build(): Promise<void> {
   const islands = await collectIslands();
   const work = await Deno.makeTempDir({ prefix: "duet-build-" });
@@ -129,9 +176,10 @@ async function build(): Promise<void> {
     }
     // Chunks keep the content-hashed names esbuild gave them.
     for (const [name, bytes] of files) await Deno.writeFile(new URL(name, OUT_DIR), bytes);
+    const runner = await buildRunner(work);
     await Deno.writeTextFile(
       new URL("manifest.json", OUT_DIR),
-      JSON.stringify({ islands: manifest }, null, 2) + "\n",
+      JSON.stringify({ islands: manifest, runner }, null, 2) + "\n",
     );
     for (const [name, asset] of Object.entries(manifest)) {
       console.log(

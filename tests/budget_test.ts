@@ -14,7 +14,10 @@
  * loads on first use, i.e. the key bindings, bracket closing and hint code
  * (`islands/_editor/typing_support.ts`, when the editor is first focused or
  * pointed at), search (on a search key or the first selection) and the
- * suggestion request (on the first pause in typing). `deno run -A
+ * suggestion request (on the first pause in typing), and the runner (the Run
+ * button's sandbox, its engines and the code that shows runs), which loads on
+ * the first Run or the first run someone else starts: a room page loads none
+ * of it before that. `deno run -A
  * bench/page.ts` prints those figures too, and times, which no test asserts.
  *
  * @module
@@ -29,6 +32,8 @@ import { startTestServer } from "./_server.ts";
 const KB = 1000;
 const ROOM_BEFORE_MODE_BUDGET = 150 * KB;
 const ROOM_WITH_MODE_BUDGET = 200 * KB;
+/** The runner's scripts: its page-side chunk and the sandbox's own bundles. */
+const RUNNER_CODE = /\/build\/(run_controller-|runner-)/;
 
 function describe(bytes: number): string {
   return `${(bytes / KB).toFixed(1)} KB`;
@@ -70,6 +75,24 @@ Deno.test({
             `${describe(ROOM_BEFORE_MODE_BUDGET)} budget: ${[...weight.sizes].join(", ")}`,
         );
       });
+
+      await t.step(
+        "a JavaScript room loads no runner code before Run, and loads it on Run",
+        async () => {
+          const url = await createRoom(server.url, "javascript", "console.log('ran');\n");
+          const isRunnerCode = (path: string) => RUNNER_CODE.test(path);
+          const before = await javascriptWeight(browser, url);
+          assert.deepEqual(before.files.filter(isRunnerCode), [], before.files.join(", "));
+          const after = await javascriptWeight(browser, url, {
+            interact: async (page) => {
+              await page.click("[data-testid=run]");
+              await page.waitForSelector(".duet-run__run[data-status=ok]", { timeout: 15_000 });
+            },
+          });
+          // The same names match what Run loads, so the check above can fail.
+          assert.ok(after.files.filter(isRunnerCode).length >= 3, after.files.join(", "));
+        },
+      );
 
       for (const language of LANGUAGE_IDS) {
         await t.step(`a ${language} room with its mode: at most 200 KB`, async () => {

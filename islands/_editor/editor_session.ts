@@ -25,7 +25,7 @@ import {
   yRemoteSelectionsTheme,
   yUndoManagerKeymap,
 } from "y-codemirror.next";
-import { isLanguageId, type LanguageId } from "../../lib/shared/languages.ts";
+import { isLanguageId, isRunnable, type LanguageId } from "../../lib/shared/languages.ts";
 import { SOCKET_PATH } from "../../lib/shared/wire.ts";
 import type { Hint } from "./autocomplete_hint.ts";
 import { DARK_SCHEME_QUERY, editorTheme, schemeExtension } from "./editor_theme.ts";
@@ -35,6 +35,7 @@ import { type Participant, participantsFrom, type PresenceUser } from "./presenc
 import { remoteCarets } from "./remote_carets.ts";
 import { type ConnectionStatus, RoomConnection } from "./room_connection.ts";
 import { INITIAL_SAVE_STATE, type SaveState } from "./save_state.ts";
+import type { RunController, RunFeed, RunRecord, RunViews } from "./run/run_controller.ts";
 
 /** Options for {@linkcode EditorSession}. */
 export interface EditorSessionOptions {
@@ -54,6 +55,12 @@ export interface EditorSessionOptions {
   onHint: (suggestion: string | null) => void;
   /** The editor view replaced the static fallback. */
   onEditorReady: () => void;
+  /** The room's runs, oldest first, and the components that show them. */
+  onRuns: (runs: RunRecord[], views: RunViews) => void;
+  /** Whether a run of ours is going, and since when (`Date.now()`), or `null`. */
+  onRunning: (startedAt: number | null) => void;
+  /** Where the sandbox frame goes (hidden). */
+  runContainer: HTMLElement;
 }
 
 /** One participant's live session in a room. */
@@ -73,6 +80,9 @@ export class EditorSession {
   #view: EditorView | null = null;
   #destroyed = false;
   #save: SaveState = INITIAL_SAVE_STATE;
+  /** Run messages that arrived before the run code loaded. */
+  #runMessages: Uint8Array[] = [];
+  #runs: Promise<{ feed: RunFeed; controller: RunController }> | null = null;
 
   constructor(options: EditorSessionOptions) {
     this.#options = options;
@@ -84,6 +94,7 @@ export class EditorSession {
       window,
       onStatus: this.#onStatus,
       onFirstSync: this.#onFirstSync,
+      onRunMessage: this.#onRunMessage,
       onSave: (state) => {
         this.#save = state;
         this.#options.onSave(state);
@@ -117,6 +128,27 @@ export class EditorSession {
     this.#connection.provider.awareness.setLocalStateField("user", user);
   }
 
+  /**
+   * Runs the room's code as it is now in the browser's sandbox, for everyone
+   * in the room to see; the runner loads on the first call.
+   */
+  run(): void {
+    const language = this.#language;
+    if (!isRunnable(language)) return;
+    const code = this.#text.toString();
+    this.#loadRuns().then(({ controller }) => {
+      if (!this.#destroyed) controller.start(language, code, this.#user.name);
+    }).catch((error: unknown) => {
+      console.error("Could not load the runner", error);
+      this.#options.onRunning(null);
+    });
+  }
+
+  /** Stops this person's run. */
+  stopRun(): void {
+    this.#runs?.then(({ controller }) => controller.stop()).catch(() => {});
+  }
+
   /** Leaves the room and removes the editor. */
   destroy(): void {
     if (this.#destroyed) return;
@@ -130,6 +162,32 @@ export class EditorSession {
     this.#view?.destroy();
     this.#view = null;
     this.#connection.destroy();
+    this.#runs?.then(({ controller }) => controller.destroy()).catch(() => {});
+  }
+
+  #onRunMessage = (body: Uint8Array): void => {
+    // The body is a view of the socket's buffer: keep a copy.
+    this.#runMessages.push(body.slice());
+    this.#loadRuns().then(({ feed }) => {
+      for (const message of this.#runMessages.splice(0)) feed.receive(message);
+    }).catch((error: unknown) => console.warn("Could not show the room's runs", error));
+  };
+
+  /** The run code (and zod, which it checks messages with) loads on first use. */
+  #loadRuns(): Promise<{ feed: RunFeed; controller: RunController }> {
+    this.#runs ??= import("./run/run_controller.ts").then(
+      ({ RunController, RunFeed, runViews }) => {
+        const feed = new RunFeed((runs) => this.#options.onRuns(runs, runViews));
+        const controller = new RunController({
+          feed,
+          send: (message) => this.#connection.send(message),
+          container: this.#options.runContainer,
+          onRunning: this.#options.onRunning,
+        });
+        return { feed, controller };
+      },
+    );
+    return this.#runs;
   }
 
   // Leaving with changes the server has not confirmed would lose them.
@@ -139,6 +197,9 @@ export class EditorSession {
 
   #onStatus = (status: ConnectionStatus): void => {
     this.#options.onStatus(status);
+    if (status.phase === "connected") {
+      this.#runs?.then(({ controller }) => controller.reconnected()).catch(() => {});
+    }
     if (status.phase === "closed") {
       // Nothing typed from now on would reach anyone.
       this.#view?.dispatch({

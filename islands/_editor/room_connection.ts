@@ -18,6 +18,7 @@ import {
   DurabilityStatus,
   isFinalClose,
   MessageType,
+  RUNS_PARAM,
   SAVED_CLIENT_PARAM,
 } from "../../lib/shared/wire.ts";
 
@@ -35,6 +36,8 @@ export interface RoomConnectionOptions {
   onSave?: (state: SaveState) => void;
   /** The browser window, for online/offline events and `navigator.onLine`. */
   window: Window;
+  /** Called with the body of each run message (runs started, their output, kept runs). */
+  onRunMessage?: (body: Uint8Array) => void;
 }
 
 /**
@@ -76,7 +79,8 @@ export class RoomConnection {
       {
         connect: false,
         // Ask the server for receipts of this client's own edits.
-        params: { [SAVED_CLIENT_PARAM]: String(this.doc.clientID) },
+        // And the room's runs of its code.
+        params: { [SAVED_CLIENT_PARAM]: String(this.doc.clientID), [RUNS_PARAM]: "1" },
         shouldReconnect: (event) => !isFinalClose(event.code),
       },
     );
@@ -93,6 +97,10 @@ export class RoomConnection {
       }
       this.#publishSave();
     };
+    this.provider.messageHandlers[MessageType.run] = (_encoder, decoder) => {
+      options.onRunMessage?.(decoder.arr.subarray(decoder.pos));
+      decoder.pos = decoder.arr.length;
+    };
     this.doc.on("update", this.#onDocUpdate);
     this.provider.on("status", this.#onProviderStatus);
     this.provider.on("sync", this.#onSync);
@@ -106,6 +114,19 @@ export class RoomConnection {
   /** The current status. */
   get status(): ConnectionStatus {
     return this.#status;
+  }
+
+  /**
+   * Sends a message of Duet's own over the socket; false when not connected
+   * (the message is not sent).
+   */
+  send(message: Uint8Array): boolean {
+    const socket = this.provider.ws;
+    if (!this.provider.wsconnected || socket === null || socket.readyState !== WebSocket.OPEN) {
+      return false;
+    }
+    socket.send(message);
+    return true;
   }
 
   /** Whether the server ended the session for good. */

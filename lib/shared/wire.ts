@@ -20,6 +20,12 @@ export const MessageType = {
    * provider logs unknown types as errors).
    */
   durability: 100,
+  /**
+   * Duet's own: runs of the room's code and their output (a JSON body, see
+   * `run_wire.ts`), sent only to connections that asked with
+   * {@linkcode RUNS_PARAM}.
+   */
+  run: 101,
 } as const;
 
 /** What a durability message says (its second varuint). */
@@ -35,6 +41,9 @@ export const SOCKET_PATH = "/ws";
 
 /** Query parameter by which a socket asks for save receipts of one Yjs client's edits. */
 export const SAVED_CLIENT_PARAM = "saved";
+
+/** Query parameter (`=1`) by which a socket asks for the room's runs. */
+export const RUNS_PARAM = "runs";
 
 /** WebSocket close codes Duet uses; see {@linkcode isFinalClose} for which end a session. */
 export const CloseCode = {

@@ -25,6 +25,8 @@ export interface SyncHubOptions {
 export interface AcceptOptions {
   /** Send save receipts for this Yjs client id's edits. */
   savedClientId?: number;
+  /** Send this connection the room's runs (it asked with `?runs=1`). */
+  wantsRuns?: boolean;
   /** The client's address key (see `addressKey`), for the per-address limit. */
   address?: string;
 }
@@ -122,6 +124,7 @@ export class SyncHub {
       roomId,
       socket,
       savedClientId: options.savedClientId,
+      wantsRuns: options.wantsRuns,
       address: options.address,
       inbox: new MessageThrottle({
         ratePerSecond: limits.messagesPerSecond,

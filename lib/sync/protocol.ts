@@ -101,7 +101,8 @@ export const KEEP_ALIVE_MESSAGE: Uint8Array = Uint8Array.of(
 export type IncomingMessage =
   | { type: "sync"; decoder: decoding.Decoder }
   | { type: "awareness"; update: Uint8Array }
-  | { type: "queryAwareness" };
+  | { type: "queryAwareness" }
+  | { type: "run"; body: Uint8Array };
 
 /**
  * Reads the frame's type and body. Sync bodies are left in the decoder for
@@ -123,6 +124,8 @@ export function decodeMessage(data: Uint8Array): IncomingMessage {
       }
       case MessageType.queryAwareness:
         return { type: "queryAwareness" };
+      case MessageType.run:
+        return { type: "run", body: data.subarray(decoder.pos) };
       default:
         throw new ProtocolError(
           `Unknown message type ${type}`,
@@ -143,6 +146,7 @@ export type MessageKind =
   | "awareness"
   | "query_awareness"
   | "durability"
+  | "run"
   | "other";
 
 /**
@@ -165,6 +169,8 @@ export function messageKind(data: Uint8Array): MessageKind {
       return "query_awareness";
     case MessageType.durability:
       return "durability";
+    case MessageType.run:
+      return "run";
     default:
       return "other";
   }

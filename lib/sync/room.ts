@@ -24,6 +24,13 @@ import {
 } from "./protocol.ts";
 import { CloseCode, MessageType } from "../shared/wire.ts";
 import { checkUpdate } from "./update_guard.ts";
+import { RunHistory } from "./run_history.ts";
+import {
+  ClientRunEventSchema,
+  decodeRunBody,
+  encodeRunMessage,
+  type ServerRunEvent,
+} from "../shared/run_wire.ts";
 
 /** One connected person, as the room sees them: somewhere to send bytes. */
 export interface Participant {
@@ -33,6 +40,8 @@ export interface Participant {
    * (it asked with `?saved=<clientID>`); `undefined` for none.
    */
   readonly savedClientId?: number;
+  /** Whether this connection hears runs (it asked with `?runs=1`). */
+  readonly wantsRuns?: boolean;
 }
 
 /** Origin of changes that came from another process through the bus. */
@@ -124,6 +133,7 @@ export class Room {
   #identities = new Map<Participant, number>();
   #owners = new Map<number, Participant>();
   #documentSize?: DocumentSize;
+  #runs = new RunHistory<Participant>();
 
   constructor(roomId: string, options: RoomOptions) {
     this.roomId = roomId;
@@ -192,6 +202,9 @@ export class Room {
     if (states.length) {
       participant.send(encodeAwareness(this.awareness, states));
     }
+    if (participant.wantsRuns && this.#runs.runs.length > 0) {
+      participant.send(encodeRunMessage({ t: "history", runs: [...this.#runs.runs] }));
+    }
   }
 
   /** Removes a participant and tells the others they are gone. */
@@ -199,6 +212,7 @@ export class Room {
     const clients = this.#participants.get(participant);
     if (!clients) return;
     this.#participants.delete(participant);
+    this.#broadcastRuns(this.#runs.leave(participant), participant);
     const identity = this.#identities.get(participant);
     if (identity !== undefined) {
       this.#identities.delete(participant);
@@ -253,6 +267,9 @@ export class Room {
         participant.send(
           encodeAwareness(this.awareness, [...this.awareness.getStates().keys()]),
         );
+        break;
+      case "run":
+        this.#receiveRun(participant, message.body);
         break;
     }
     return FULLY_ACCEPTED;
@@ -384,6 +401,40 @@ export class Room {
         Y.applyUpdate(this.doc, update, participant);
       } catch (error) {
         throw new ProtocolError(`Malformed document update: ${String(error)}`);
+      }
+    }
+  }
+
+  /** A run event from a participant's page: checked, held to the limits, relayed. */
+  #receiveRun(participant: Participant, body: Uint8Array): void {
+    let parsed;
+    try {
+      parsed = ClientRunEventSchema.safeParse(decodeRunBody(body));
+    } catch (error) {
+      throw new ProtocolError(`Malformed run message: ${String(error)}`);
+    }
+    if (!parsed.success) {
+      throw new ProtocolError(`Invalid run message: ${parsed.error.issues[0]?.message}`);
+    }
+    this.#broadcastRuns(
+      this.#runs.receive(participant, this.#nameOf(participant), parsed.data),
+      participant,
+    );
+  }
+
+  /** The participant's name as their presence says, for "who ran it". */
+  #nameOf(participant: Participant): string {
+    const identity = this.#identities.get(participant);
+    const state = identity === undefined ? undefined : this.awareness.getStates().get(identity);
+    const name = (state?.user as { name?: unknown } | undefined)?.name;
+    return typeof name === "string" && name.trim() !== "" ? name.trim() : "Someone";
+  }
+
+  #broadcastRuns(events: ServerRunEvent[], except: Participant): void {
+    for (const event of events) {
+      const message = encodeRunMessage(event);
+      for (const participant of this.#participants.keys()) {
+        if (participant !== except && participant.wantsRuns) participant.send(message);
       }
     }
   }

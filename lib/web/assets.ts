@@ -19,6 +19,8 @@ const AssetManifestSchema = z.object({
       gzipBytes: z.number(),
     }),
   ),
+  /** The sandbox's scripts (see `routes/run/frame.ts`): URL paths of classic scripts, loaded on first Run. */
+  runner: z.object({ frame: z.string(), worker: z.string(), typescript: z.string() }).optional(),
 });
 
 /** The built island bundles, by island name. */

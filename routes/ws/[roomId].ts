@@ -3,11 +3,13 @@ import { clientAddress, type Handlers } from "../../lib/web/app.ts";
 import { HttpError } from "../../lib/web/errors.ts";
 import { isAllowedOrigin } from "../../lib/web/origin_policy.ts";
 import { isRoomId } from "../../lib/rooms/room_id.ts";
-import { SAVED_CLIENT_PARAM } from "../../lib/shared/wire.ts";
+import { RUNS_PARAM, SAVED_CLIENT_PARAM } from "../../lib/shared/wire.ts";
 
-// `?saved=<clientID>`: the page wants save receipts for that Yjs client's edits.
+// `?saved=<clientID>`: the page wants save receipts for that Yjs client's
+// edits; `?runs=1`: it shows the room's runs.
 const QuerySchema = z.object({
   [SAVED_CLIENT_PARAM]: z.coerce.number().int().nonnegative().max(2 ** 32).optional(),
+  [RUNS_PARAM]: z.literal("1").optional(),
 });
 
 export const handler: Handlers = {
@@ -52,6 +54,7 @@ export const handler: Handlers = {
     const query = QuerySchema.safeParse(c.req.query());
     hub.accept(roomId, socket, {
       savedClientId: query.success ? query.data[SAVED_CLIENT_PARAM] : undefined,
+      wantsRuns: query.success && query.data[RUNS_PARAM] === "1",
       address,
     });
     return response;

@@ -1,0 +1,134 @@
+/**
+ * This person's runs: starts the code in the sandbox, shows the output at
+ * once and sends it to the room in batches (under the socket's message rate),
+ * as run messages the server checks and relays. Loaded on the first Run.
+ *
+ * @module
+ */
+import type { OutputItem, RunnableLanguage, RunStatus } from "../../../lib/shared/run_output.ts";
+import { type ClientRunEvent, encodeRunMessage } from "../../../lib/shared/run_wire.ts";
+import type { RunFeed } from "./run_feed.ts";
+import { Sandbox } from "./sandbox_host.ts";
+
+export { RunFeed } from "./run_feed.ts";
+export type { RunRecord } from "./run_feed.ts";
+export { type RunViews, runViews } from "./run_list.tsx";
+
+/** Output waits at most this long before it is sent to the room. */
+const SEND_EVERY_MS = 100;
+/** A batch is sent early once it holds this many bytes of text. */
+const SEND_AT_BYTES = 64 * 1024;
+
+/** Options for {@linkcode RunController}. */
+export interface RunControllerOptions {
+  feed: RunFeed;
+  /** Sends a message to the room; false when not connected. */
+  send: (message: Uint8Array) => boolean;
+  /** Where the (hidden) sandbox frame goes. */
+  container: HTMLElement;
+  /** Whether a run of ours is going, and since when (ms, `Date.now()`). */
+  onRunning: (startedAt: number | null) => void;
+}
+
+/** Runs this person's code and shares the output. */
+export class RunController {
+  readonly #options: RunControllerOptions;
+  readonly #sandbox: Sandbox;
+  #outbox: ClientRunEvent[] = [];
+  #pendingItems: OutputItem[] = [];
+  #pendingBytes = 0;
+  #currentRun: string | null = null;
+  #sendTimer?: ReturnType<typeof setTimeout>;
+
+  constructor(options: RunControllerOptions) {
+    this.#options = options;
+    this.#sandbox = new Sandbox(options.container);
+  }
+
+  /** Runs `code`, named as run by `by`. */
+  start(language: RunnableLanguage, code: string, by: string): void {
+    const run = `own-${crypto.randomUUID().slice(0, 8)}`;
+    const startedAt = Date.now();
+    this.#flushOutput();
+    this.#currentRun = run;
+    this.#options.feed.add({
+      id: run,
+      language,
+      by,
+      startedAt,
+      status: "running",
+      truncated: false,
+      items: [],
+    });
+    this.#queue({ t: "start", run, language });
+    this.#options.onRunning(startedAt);
+    this.#sandbox.run({
+      language,
+      code,
+      onOutput: (items, truncated) => {
+        this.#options.feed.output(run, items, truncated);
+        this.#addOutput(run, items);
+      },
+      onEnd: (status: RunStatus, truncated) => {
+        this.#options.feed.end(run, status, Date.now() - startedAt, truncated);
+        this.#flushOutput();
+        if (status !== "disconnected") this.#queue({ t: "end", run, status });
+        if (this.#currentRun === run) {
+          this.#currentRun = null;
+          this.#options.onRunning(null);
+        }
+      },
+    }).catch((error: unknown) => console.error("The run failed to start", error));
+  }
+
+  /** Stops the current run. */
+  stop(): void {
+    this.#sandbox.stop();
+  }
+
+  /** Sends what waits now that the socket is back. */
+  reconnected(): void {
+    this.#sendQueued();
+  }
+
+  /** Ends any run and removes the sandbox. */
+  destroy(): void {
+    clearTimeout(this.#sendTimer);
+    this.#sandbox.destroy();
+  }
+
+  #addOutput(run: string, items: OutputItem[]): void {
+    if (run !== this.#currentRun) return;
+    for (const item of items) {
+      this.#pendingItems.push(item);
+      this.#pendingBytes += item.s === "table" ? JSON.stringify(item).length : item.text.length;
+    }
+    if (this.#pendingBytes >= SEND_AT_BYTES) this.#flushOutput();
+    else this.#sendTimer ??= setTimeout(() => this.#flushOutput(), SEND_EVERY_MS);
+  }
+
+  #flushOutput(): void {
+    clearTimeout(this.#sendTimer);
+    this.#sendTimer = undefined;
+    if (this.#pendingItems.length > 0 && this.#currentRun !== null) {
+      this.#outbox.push({ t: "output", run: this.#currentRun, items: this.#pendingItems });
+    }
+    this.#pendingItems = [];
+    this.#pendingBytes = 0;
+    this.#sendQueued();
+  }
+
+  #queue(event: ClientRunEvent): void {
+    this.#outbox.push(event);
+    this.#sendQueued();
+  }
+
+  // While the socket is down, events wait (the run's own output limit bounds
+  // them); the server ignores output of a run it already ended.
+  #sendQueued(): void {
+    while (this.#outbox.length > 0) {
+      if (!this.#options.send(encodeRunMessage(this.#outbox[0]))) return;
+      this.#outbox.shift();
+    }
+  }
+}

@@ -1,0 +1,188 @@
+/**
+ * The room page's side of the sandbox: the `sandbox="allow-scripts"` frame of
+ * `/run/frame`, the time limit, Stop, and a check of everything the frame
+ * says. The program runs in a worker inside that frame; see
+ * docs/architecture.md, "Running code".
+ *
+ * @module
+ */
+import { z } from "zod";
+import {
+  OutputBudget,
+  type OutputItem,
+  RUN_TIME_LIMIT_MS,
+  type RunnableLanguage,
+  type RunStatus,
+} from "../../../lib/shared/run_output.ts";
+import { OutputItemSchema } from "../../../lib/shared/run_wire.ts";
+
+/** How long the frame has to answer a stop before it is torn down. */
+const STOP_GRACE_MS = 2_000;
+/** How long the frame may take to load. */
+const READY_TIMEOUT_MS = 20_000;
+
+const FrameMessageSchema = z.discriminatedUnion("type", [
+  z.object({ type: z.literal("ready") }),
+  z.object({ type: z.literal("output"), run: z.number(), items: z.array(OutputItemSchema) }),
+  z.object({
+    type: z.literal("end"),
+    run: z.number(),
+    status: z.enum(["ok", "error", "timeout", "stopped", "crashed"]),
+    truncated: z.boolean(),
+  }),
+]);
+
+/** What {@linkcode Sandbox.run} reports. */
+export interface SandboxRunOptions {
+  language: RunnableLanguage;
+  code: string;
+  onOutput: (items: OutputItem[], truncated: boolean) => void;
+  onEnd: (status: RunStatus, truncated: boolean) => void;
+  /** Default {@linkcode RUN_TIME_LIMIT_MS}. */
+  timeLimitMs?: number;
+}
+
+interface CurrentRun {
+  id: number;
+  options: SandboxRunOptions;
+  budget: OutputBudget;
+  limitTimer?: ReturnType<typeof setTimeout>;
+  graceTimer?: ReturnType<typeof setTimeout>;
+  ended: boolean;
+}
+
+/** The sandbox frame of one room page; one run at a time. */
+export class Sandbox {
+  readonly #container: HTMLElement;
+  readonly #frameUrl: string;
+  #frame: HTMLIFrameElement | null = null;
+  #ready: Promise<Window> | null = null;
+  #run: CurrentRun | null = null;
+  #runs = 0;
+
+  constructor(container: HTMLElement, frameUrl = "/run/frame") {
+    this.#container = container;
+    this.#frameUrl = frameUrl;
+    addEventListener("message", this.#onMessage);
+  }
+
+  /** Runs code; a run still going is stopped first. */
+  async run(options: SandboxRunOptions): Promise<void> {
+    if (this.#run) {
+      // The frame ends the old worker when it starts the new one.
+      this.#end(this.#run, "stopped");
+    }
+    const run: CurrentRun = { id: ++this.#runs, options, budget: new OutputBudget(), ended: false };
+    this.#run = run;
+    let target: Window;
+    try {
+      target = await this.#load();
+    } catch (error) {
+      this.#end(run, "crashed", `The runner could not start: ${String(error)}`);
+      return;
+    }
+    if (run.ended) return;
+    run.limitTimer = setTimeout(
+      () => this.stop("timeout"),
+      options.timeLimitMs ?? RUN_TIME_LIMIT_MS,
+    );
+    // The frame's origin is opaque, so it cannot be named as the target.
+    target.postMessage(
+      { type: "run", run: run.id, language: options.language, code: options.code },
+      "*",
+    );
+  }
+
+  /** Stops the current run (the worker is terminated, however busy). */
+  stop(status: "stopped" | "timeout" = "stopped"): void {
+    const run = this.#run;
+    if (!run || run.ended) return;
+    clearTimeout(run.limitTimer);
+    this.#frame?.contentWindow?.postMessage({ type: "stop", run: run.id, status }, "*");
+    // A frame that does not answer is gone or stuck: remove it, which ends
+    // its worker too; the next run loads a new one.
+    run.graceTimer ??= setTimeout(() => {
+      this.#removeFrame();
+      this.#end(run, status === "timeout" ? "timeout" : "crashed");
+    }, STOP_GRACE_MS);
+  }
+
+  /** Stops any run and removes the frame. */
+  destroy(): void {
+    removeEventListener("message", this.#onMessage);
+    if (this.#run) this.#end(this.#run, "stopped");
+    this.#removeFrame();
+  }
+
+  #load(): Promise<Window> {
+    if (this.#ready) return this.#ready;
+    const frame = document.createElement("iframe");
+    // No allow-same-origin: the frame's origin is opaque.
+    frame.setAttribute("sandbox", "allow-scripts");
+    frame.title = "Code runner (sandbox)";
+    frame.className = "duet-run__frame";
+    frame.hidden = true;
+    frame.src = this.#frameUrl;
+    this.#frame = frame;
+    this.#ready = new Promise<Window>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        frame.removeEventListener("duet-ready", onReady);
+        reject(new Error("the sandbox did not load"));
+      }, READY_TIMEOUT_MS);
+      const onReady = () => {
+        clearTimeout(timer);
+        if (frame.contentWindow) resolve(frame.contentWindow);
+        else reject(new Error("the sandbox frame is gone"));
+      };
+      frame.addEventListener("duet-ready", onReady, { once: true });
+    });
+    // A failed load must not be reused.
+    this.#ready.catch(() => this.#removeFrame());
+    this.#container.append(frame);
+    return this.#ready;
+  }
+
+  #removeFrame(): void {
+    this.#frame?.remove();
+    this.#frame = null;
+    this.#ready = null;
+  }
+
+  #onMessage = (event: MessageEvent): void => {
+    const frame = this.#frame;
+    // Only our frame's window, whose origin is opaque.
+    if (!frame || event.source !== frame.contentWindow || event.origin !== "null") return;
+    const parsed = FrameMessageSchema.safeParse(event.data);
+    if (!parsed.success) {
+      console.warn("Ignored an invalid message from the sandbox", parsed.error);
+      return;
+    }
+    const message = parsed.data;
+    if (message.type === "ready") {
+      frame.dispatchEvent(new Event("duet-ready"));
+      return;
+    }
+    const run = this.#run;
+    if (!run || run.ended || run.id !== message.run) return;
+    if (message.type === "output") {
+      const kept = message.items.map((item) => run.budget.admit(item)).filter((item) =>
+        item !== null
+      );
+      if (kept.length > 0 || run.budget.truncated) {
+        run.options.onOutput(kept, run.budget.truncated);
+      }
+    } else {
+      this.#end(run, message.status, undefined, message.truncated);
+    }
+  };
+
+  #end(run: CurrentRun, status: RunStatus, note?: string, truncated = false): void {
+    if (run.ended) return;
+    run.ended = true;
+    clearTimeout(run.limitTimer);
+    clearTimeout(run.graceTimer);
+    if (this.#run === run) this.#run = null;
+    if (note) run.options.onOutput([{ s: "info", text: note }], run.budget.truncated);
+    run.options.onEnd(status, truncated || run.budget.truncated);
+  }
+}

@@ -1,0 +1,33 @@
+/**
+ * The messages between the page, the sandbox frame and its worker. The frame
+ * checks what the worker sends, and the page what the frame sends: neither
+ * trusts the code it runs.
+ *
+ * @module
+ */
+import type { OutputItem, RunnableLanguage, RunStatus } from "../../lib/shared/run_output.ts";
+
+/** Page → frame: run this code (a new worker each time), or stop the run. */
+export type HostToFrame =
+  | { type: "run"; run: number; language: RunnableLanguage; code: string }
+  | { type: "stop"; run: number; status: "stopped" | "timeout" };
+
+/** Frame → page. */
+export type FrameToHost =
+  | { type: "ready" }
+  | { type: "output"; run: number; items: OutputItem[] }
+  | { type: "end"; run: number; status: RunStatus; truncated: boolean };
+
+/** Frame → worker: the one run this worker does. */
+export interface FrameToWorker {
+  type: "run";
+  language: RunnableLanguage;
+  code: string;
+  /** Absolute URL of the TypeScript step (`strip_types.ts`, bundled). */
+  typescriptUrl: string;
+}
+
+/** Worker → frame. */
+export type WorkerToFrame =
+  | { type: "output"; item: OutputItem }
+  | { type: "done"; status: "ok" | "error" };
