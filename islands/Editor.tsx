@@ -300,7 +300,7 @@ export default function Editor(props: EditorProps) {
           {views && running !== null && (
             <views.RunControls
               since={running}
-              onStop={() => session.current?.stopRun()}
+              onStop={views.stop}
             />
           )}
         </div>

@@ -25,7 +25,7 @@ import {
   yRemoteSelectionsTheme,
   yUndoManagerKeymap,
 } from "y-codemirror.next";
-import { isLanguageId, isRunnable, type LanguageId } from "../../lib/shared/languages.ts";
+import { isLanguageId, type LanguageId } from "../../lib/shared/languages.ts";
 import { SOCKET_PATH } from "../../lib/shared/wire.ts";
 import type { Hint } from "./autocomplete_hint.ts";
 import { DARK_SCHEME_QUERY, editorTheme, schemeExtension } from "./editor_theme.ts";
@@ -35,7 +35,7 @@ import { type Participant, participantsFrom, type PresenceUser } from "./presenc
 import { remoteCarets } from "./remote_carets.ts";
 import { type ConnectionStatus, RoomConnection } from "./room_connection.ts";
 import { INITIAL_SAVE_STATE, type SaveState } from "./save_state.ts";
-import type { RunController, RunFeed, RunRecord, RunViews } from "./run/run_controller.ts";
+import type { RunController, RunRecord, RunViews } from "./run/run_controller.ts";
 
 /** Options for {@linkcode EditorSession}. */
 export interface EditorSessionOptions {
@@ -80,9 +80,7 @@ export class EditorSession {
   #view: EditorView | null = null;
   #destroyed = false;
   #save: SaveState = INITIAL_SAVE_STATE;
-  /** Run messages that arrived before the run code loaded. */
-  #runMessages: Uint8Array[] = [];
-  #runs: Promise<{ feed: RunFeed; controller: RunController }> | null = null;
+  #runs: Promise<RunController> | null = null;
 
   constructor(options: EditorSessionOptions) {
     this.#options = options;
@@ -134,19 +132,13 @@ export class EditorSession {
    */
   run(): void {
     const language = this.#language;
-    if (!isRunnable(language)) return;
     const code = this.#text.toString();
-    this.#loadRuns().then(({ controller }) => {
-      if (!this.#destroyed) controller.start(language, code, this.#user.name);
-    }).catch((error: unknown) => {
-      console.error("Could not load the runner", error);
-      this.#options.onRunning(null);
-    });
-  }
-
-  /** Stops this person's run. */
-  stopRun(): void {
-    this.#runs?.then(({ controller }) => controller.stop()).catch(() => {});
+    this.#loadRuns().then((runs) => runs.start(language, code, this.#user.name)).catch(
+      (error: unknown) => {
+        console.error("Could not load the runner", error);
+        this.#options.onRunning(null);
+      },
+    );
   }
 
   /** Leaves the room and removes the editor. */
@@ -162,32 +154,28 @@ export class EditorSession {
     this.#view?.destroy();
     this.#view = null;
     this.#connection.destroy();
-    this.#runs?.then(({ controller }) => controller.destroy()).catch(() => {});
+    this.#runs?.then((runs) => runs.destroy()).catch(() => {});
   }
 
   #onRunMessage = (body: Uint8Array): void => {
-    // The body is a view of the socket's buffer: keep a copy.
-    this.#runMessages.push(body.slice());
-    this.#loadRuns().then(({ feed }) => {
-      for (const message of this.#runMessages.splice(0)) feed.receive(message);
-    }).catch((error: unknown) => console.warn("Could not show the room's runs", error));
+    // The body is a view of the socket's buffer: keep a copy. Messages keep
+    // their order: callbacks on one promise run in the order they were added.
+    const message = body.slice();
+    this.#loadRuns().then((runs) => runs.receive(message)).catch((error: unknown) =>
+      console.warn("Could not show the room's runs", error)
+    );
   };
 
   /** The run code (and zod, which it checks messages with) loads on first use. */
-  #loadRuns(): Promise<{ feed: RunFeed; controller: RunController }> {
-    this.#runs ??= import("./run/run_controller.ts").then(
-      ({ RunController, RunFeed, runViews }) => {
-        const feed = new RunFeed((runs) => this.#options.onRuns(runs, runViews));
-        const controller = new RunController({
-          feed,
-          send: (message) => this.#connection.send(message),
-          container: this.#options.runContainer,
-          onRunning: this.#options.onRunning,
-        });
-        return { feed, controller };
-      },
+  #loadRuns(): Promise<RunController> {
+    return this.#runs ??= import("./run/run_controller.ts").then(({ RunController }) =>
+      new RunController({
+        connection: this.#connection,
+        container: this.#options.runContainer,
+        onRuns: this.#options.onRuns,
+        onRunning: this.#options.onRunning,
+      })
     );
-    return this.#runs;
   }
 
   // Leaving with changes the server has not confirmed would lose them.
@@ -197,9 +185,7 @@ export class EditorSession {
 
   #onStatus = (status: ConnectionStatus): void => {
     this.#options.onStatus(status);
-    if (status.phase === "connected") {
-      this.#runs?.then(({ controller }) => controller.reconnected()).catch(() => {});
-    }
+
     if (status.phase === "closed") {
       // Nothing typed from now on would reach anyone.
       this.#view?.dispatch({

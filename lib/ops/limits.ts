@@ -71,7 +71,6 @@ export type RejectionReason =
   | "unsupported_message"
   | "presence_refused"
   | "presence_field_dropped"
-  | "run_refused"
   | "origin_refused"
   | "room_creation_rate"
   | "autocomplete_rate"

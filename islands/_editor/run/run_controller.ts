@@ -5,14 +5,21 @@
  *
  * @module
  */
-import type { OutputItem, RunnableLanguage, RunStatus } from "../../../lib/shared/run_output.ts";
+import {
+  isRunnable,
+  type OutputItem,
+  type RunnableLanguage,
+  type RunStatus,
+} from "../../../lib/shared/run_output.ts";
+import type { LanguageId } from "../../../lib/shared/languages.ts";
+import type { RoomConnection } from "../room_connection.ts";
 import { type ClientRunEvent, encodeRunMessage } from "../../../lib/shared/run_wire.ts";
-import type { RunFeed } from "./run_feed.ts";
+import { RunFeed, type RunRecord } from "./run_feed.ts";
+import { RunControls, RunList, type RunViews } from "./run_list.tsx";
 import { Sandbox } from "./sandbox_host.ts";
 
-export { RunFeed } from "./run_feed.ts";
 export type { RunRecord } from "./run_feed.ts";
-export { type RunViews, runViews } from "./run_list.tsx";
+export type { RunViews } from "./run_list.tsx";
 
 /** Output waits at most this long before it is sent to the room. */
 const SEND_EVERY_MS = 100;
@@ -21,9 +28,10 @@ const SEND_AT_BYTES = 64 * 1024;
 
 /** Options for {@linkcode RunController}. */
 export interface RunControllerOptions {
-  feed: RunFeed;
-  /** Sends a message to the room; false when not connected. */
-  send: (message: Uint8Array) => boolean;
+  /** The room's socket, which run messages travel on. */
+  connection: Pick<RoomConnection, "send" | "provider">;
+  /** The room's runs, oldest first, and the components that show them. */
+  onRuns: (runs: RunRecord[], views: RunViews) => void;
   /** Where the (hidden) sandbox frame goes. */
   container: HTMLElement;
   /** Whether a run of ours is going, and since when (ms, `Date.now()`). */
@@ -34,6 +42,8 @@ export interface RunControllerOptions {
 export class RunController {
   readonly #options: RunControllerOptions;
   readonly #sandbox: Sandbox;
+  readonly #feed: RunFeed;
+  readonly #views: RunViews;
   #outbox: ClientRunEvent[] = [];
   #pendingItems: OutputItem[] = [];
   #pendingBytes = 0;
@@ -43,15 +53,27 @@ export class RunController {
   constructor(options: RunControllerOptions) {
     this.#options = options;
     this.#sandbox = new Sandbox(options.container);
+    this.#views = { RunList, RunControls, stop: () => this.stop() };
+    this.#feed = new RunFeed((runs) => options.onRuns(runs, this.#views));
+    options.connection.provider.on("status", this.#onStatus);
   }
 
-  /** Runs `code`, named as run by `by`. */
-  start(language: RunnableLanguage, code: string, by: string): void {
+  /** Shows a run message from the server. */
+  receive(body: Uint8Array): void {
+    this.#feed.receive(body);
+  }
+
+  /** Runs `code`, named as run by `by`; a language that cannot run is ignored. */
+  start(language: LanguageId, code: string, by: string): void {
+    if (!isRunnable(language)) {
+      this.#options.onRunning(null);
+      return;
+    }
     const run = `own-${crypto.randomUUID().slice(0, 8)}`;
     const startedAt = Date.now();
     this.#flushOutput();
     this.#currentRun = run;
-    this.#options.feed.add({
+    this.#feed.add({
       id: run,
       language,
       by,
@@ -63,14 +85,14 @@ export class RunController {
     this.#queue({ t: "start", run, language });
     this.#options.onRunning(startedAt);
     this.#sandbox.run({
-      language,
+      language: language as RunnableLanguage,
       code,
       onOutput: (items, truncated) => {
-        this.#options.feed.output(run, items, truncated);
+        this.#feed.output(run, items, truncated);
         this.#addOutput(run, items);
       },
       onEnd: (status: RunStatus, truncated) => {
-        this.#options.feed.end(run, status, Date.now() - startedAt, truncated);
+        this.#feed.end(run, status, Date.now() - startedAt, truncated);
         this.#flushOutput();
         if (status !== "disconnected") this.#queue({ t: "end", run, status });
         if (this.#currentRun === run) {
@@ -86,13 +108,14 @@ export class RunController {
     this.#sandbox.stop();
   }
 
-  /** Sends what waits now that the socket is back. */
-  reconnected(): void {
-    this.#sendQueued();
-  }
+  // Sends what waited while the socket was down.
+  #onStatus = (event: { status: string }): void => {
+    if (event.status === "connected") this.#sendQueued();
+  };
 
   /** Ends any run and removes the sandbox. */
   destroy(): void {
+    this.#options.connection.provider.off("status", this.#onStatus);
     clearTimeout(this.#sendTimer);
     this.#sandbox.destroy();
   }
@@ -127,7 +150,7 @@ export class RunController {
   // them); the server ignores output of a run it already ended.
   #sendQueued(): void {
     while (this.#outbox.length > 0) {
-      if (!this.#options.send(encodeRunMessage(this.#outbox[0]))) return;
+      if (!this.#options.connection.send(encodeRunMessage(this.#outbox[0]))) return;
       this.#outbox.shift();
     }
   }

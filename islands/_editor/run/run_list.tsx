@@ -12,10 +12,9 @@ import type { RunRecord } from "../../../lib/shared/run_wire.ts";
 export interface RunViews {
   RunList: typeof RunList;
   RunControls: typeof RunControls;
+  /** Stops this person's run. */
+  stop: () => void;
 }
-
-/** {@linkcode RunList} and {@linkcode RunControls}. */
-export const runViews: RunViews = { RunList, RunControls };
 
 /** Props of {@linkcode RunControls}. */
 export interface RunControlsProps {
