@@ -27,6 +27,7 @@ import { launchBrowser } from "../testing/browser.ts";
 import { CODE_SAMPLES } from "../testing/code_samples.ts";
 import { javascriptWeight } from "../testing/page_weight.ts";
 import { type ServerProcess, spawnServer } from "../testing/process.ts";
+import { createRoom } from "../testing/rooms.ts";
 
 const ROOT = new URL("../", import.meta.url);
 
@@ -200,18 +201,6 @@ function progress(message: string): void {
   console.error(`[bench/page] ${message}`);
 }
 
-async function createRoom(server: ServerProcess, language: string, code: string): Promise<string> {
-  const response = await fetch(`${server.url}/rooms`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ language, code }),
-  });
-  if (response.status !== 201) {
-    throw new Error(`POST /rooms answered ${response.status}: ${await response.text()}`);
-  }
-  return (await response.json()).url;
-}
-
 interface Milestones {
   hydrated: number;
   ready: number;
@@ -251,7 +240,7 @@ async function loadTimes(
   language: LanguageId,
   samples: number,
 ): Promise<LoadTimes> {
-  const url = await createRoom(server, language, CODE_SAMPLES[language]);
+  const url = (await createRoom(server, { language, code: CODE_SAMPLES[language] })).url;
   const highlighted = language !== "plaintext";
   const cold: Milestones[] = [];
   const warm: Milestones[] = [];
@@ -329,7 +318,8 @@ async function keystrokeTimes(
   server: ServerProcess,
   keys: number,
 ): Promise<TypingTimes> {
-  const url = await createRoom(server, "javascript", CODE_SAMPLES.javascript);
+  const url =
+    (await createRoom(server, { language: "javascript", code: CODE_SAMPLES.javascript })).url;
   // Separate contexts, so that the browsers sync through the server, not
   // BroadcastChannel.
   const alice = await newPage(browser);
@@ -374,7 +364,7 @@ async function largeFileTimes(
 ): Promise<PageBenchmarkResults["largeFile"]> {
   const lines = 10_000;
   const code = largeFile(lines);
-  const url = await createRoom(server, "javascript", code);
+  const url = (await createRoom(server, { language: "javascript", code })).url;
   const ready: number[] = [];
   const sync: number[] = [];
   let htmlBytes = NaN;
@@ -434,7 +424,7 @@ async function roomWeight(
   server: ServerProcess,
   language: LanguageId,
 ): Promise<RoomWeight> {
-  const url = await createRoom(server, language, CODE_SAMPLES[language]);
+  const url = (await createRoom(server, { language, code: CODE_SAMPLES[language] })).url;
   const highlighted = language !== "plaintext";
   const initial = await javascriptWeight(browser, url, { highlighted });
   const afterUse = await javascriptWeight(browser, url, {

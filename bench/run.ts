@@ -43,6 +43,7 @@ import type { GeneratorConfig, RoomPlan, VerifyResult, WindowReport } from "./lo
 import { codeLike } from "./load_generator.ts";
 import { measureStartup, renderStartup, type StartupCase } from "./startup.ts";
 import { freePort } from "../testing/process.ts";
+import { createRoom } from "../testing/rooms.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
 const DOC_PATH = `${ROOT}docs/benchmarks.md`;
@@ -416,16 +417,7 @@ async function startServer(
     urlBase,
     async createRoom(code = "") {
       if (kind !== "duet") return `room-${++roomCounter}`;
-      const response = await fetch(`${http}/rooms`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ language: "typescript", code }),
-      });
-      const body = await response.json();
-      if (response.status !== 201) {
-        throw new Error(`POST /rooms answered ${response.status}: ${JSON.stringify(body)}`);
-      }
-      return body.roomId as string;
+      return (await createRoom(http, { language: "typescript", code })).roomId;
     },
     async collectAndMeasure() {
       if (!memoryFile) throw new Error("Started without the memory probe");

@@ -28,6 +28,7 @@ import { launchBrowser } from "../testing/browser.ts";
 import { CODE_SAMPLES } from "../testing/code_samples.ts";
 import { javascriptWeight } from "../testing/page_weight.ts";
 import { startTestServer } from "./_server.ts";
+import { createRoom } from "../testing/rooms.ts";
 
 const KB = 1000;
 const ROOM_BEFORE_MODE_BUDGET = 150 * KB;
@@ -37,17 +38,6 @@ const RUNNER_CODE = /\/build\/(run_controller-|runner-)/;
 
 function describe(bytes: number): string {
   return `${(bytes / KB).toFixed(1)} KB`;
-}
-
-async function createRoom(serverUrl: string, language: string, code: string): Promise<string> {
-  const response = await fetch(`${serverUrl}/rooms`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ language, code }),
-  });
-  assert.equal(response.status, 201);
-  const { url } = await response.json();
-  return url;
 }
 
 Deno.test({
@@ -67,7 +57,9 @@ Deno.test({
       });
 
       await t.step("a room before its language mode (plain text): at most 150 KB", async () => {
-        const url = await createRoom(server.url, "plaintext", CODE_SAMPLES.plaintext);
+        const url =
+          (await createRoom(server.url, { language: "plaintext", code: CODE_SAMPLES.plaintext }))
+            .url;
         const weight = await javascriptWeight(browser, url);
         assert.ok(
           weight.bytes <= ROOM_BEFORE_MODE_BUDGET,
@@ -96,7 +88,8 @@ Deno.test({
 
       for (const language of LANGUAGE_IDS) {
         await t.step(`a ${language} room with its mode: at most 200 KB`, async () => {
-          const url = await createRoom(server.url, language, CODE_SAMPLES[language]);
+          const url =
+            (await createRoom(server.url, { language, code: CODE_SAMPLES[language] })).url;
           const weight = await javascriptWeight(browser, url, {
             highlighted: language !== "plaintext",
           });

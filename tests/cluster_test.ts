@@ -7,13 +7,10 @@ import postgres from "postgres";
 import { spawnServer } from "../testing/process.ts";
 import { countLines, Typist } from "./_typist.ts";
 import { waitFor } from "./_wait.ts";
+import { createRoom } from "../testing/rooms.ts";
 
 const databaseUrl = Deno.env.get("DATABASE_URL");
 const env = { DATABASE_URL: databaseUrl ?? "" };
-
-async function createRoom(url: string): Promise<string> {
-  return (await (await fetch(`${url}/rooms`, { method: "POST" })).json()).roomId;
-}
 
 Deno.test({
   name: "Cluster – two processes serve one room: edits and cursors cross, and one can die",
@@ -21,7 +18,7 @@ Deno.test({
   async fn() {
     const one = await spawnServer({ env });
     const two = await spawnServer({ env });
-    const roomId = await createRoom(one.url);
+    const roomId = (await createRoom(one.url)).roomId;
     const alice = new Typist(one.url, roomId);
     const bob = new Typist(two.url, roomId);
     let oneAgain;
@@ -99,7 +96,7 @@ Deno.test({
     const one = await spawnServer({ env });
     const two = await spawnServer({ env });
     const admin = postgres(databaseUrl!, { max: 1, onnotice: () => {} });
-    const roomId = await createRoom(one.url);
+    const roomId = (await createRoom(one.url)).roomId;
     const alice = new Typist(one.url, roomId);
     const bob = new Typist(two.url, roomId);
     try {

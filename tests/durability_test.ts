@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { spawnServer } from "../testing/process.ts";
 import { countLines, Typist } from "./_typist.ts";
 import { waitFor } from "./_wait.ts";
+import { createRoom } from "../testing/rooms.ts";
 
 interface Backend {
   name: string;
@@ -23,11 +24,6 @@ if (databaseUrl) {
     name: "PostgreSQL",
     env: () => Promise.resolve({ DATABASE_URL: databaseUrl }),
   });
-}
-
-async function createRoom(url: string): Promise<string> {
-  const response = await fetch(`${url}/rooms`, { method: "POST" });
-  return (await response.json()).roomId;
 }
 
 async function roomCode(url: string, roomId: string): Promise<string> {
@@ -50,7 +46,7 @@ for (const backend of backends) {
   Deno.test(`Durability (${backend.name}) – kill -9 with every browser gone loses nothing shown as saved`, async () => {
     const env = await backend.env();
     const first = await spawnServer({ env });
-    const roomId = await createRoom(first.url);
+    const roomId = (await createRoom(first.url)).roomId;
     const typists = [
       new Typist(first.url, roomId),
       new Typist(first.url, roomId),
@@ -85,7 +81,7 @@ for (const backend of backends) {
   Deno.test(`Durability (${backend.name}) – kill -9 with browsers open: they reconnect and nothing is lost or doubled`, async () => {
     const env = await backend.env();
     const first = await spawnServer({ env });
-    const roomId = await createRoom(first.url);
+    const roomId = (await createRoom(first.url)).roomId;
     const typists = [new Typist(first.url, roomId), new Typist(first.url, roomId)];
     let second;
     try {
@@ -124,7 +120,7 @@ for (const backend of backends) {
   Deno.test(`Durability (${backend.name}) – SIGTERM closes sockets with 1012, writes everything, exits 0`, async () => {
     const env = await backend.env();
     const server = await spawnServer({ env });
-    const roomId = await createRoom(server.url);
+    const roomId = (await createRoom(server.url)).roomId;
     const typist = new Typist(server.url, roomId);
     const observer = new Typist(server.url, roomId);
     try {

@@ -2,15 +2,7 @@ import assert from "node:assert/strict";
 import type { Page } from "puppeteer-core";
 import { launchBrowser, typeAtEnd, waitForEditor } from "../testing/browser.ts";
 import { startTestServer } from "./_server.ts";
-
-async function createRoom(url: string, code: string): Promise<string> {
-  const response = await fetch(`${url}/rooms`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ code }),
-  });
-  return (await response.json()).url;
-}
+import { createRoom } from "../testing/rooms.ts";
 
 async function status(page: Page): Promise<{ text: string; phase: string }> {
   return await page.$eval("[data-testid=status]", (element) => ({
@@ -32,7 +24,7 @@ Deno.test({
     const bob = await (await browser.createBrowserContext()).newPage();
     try {
       await t.step("a full room says so", async () => {
-        const roomUrl = await createRoom(server.url, "let a = 1;\n");
+        const roomUrl = (await createRoom(server.url, { code: "let a = 1;\n" })).url;
         await alice.goto(roomUrl);
         await waitForEditor(alice);
         await bob.goto(roomUrl);
@@ -46,7 +38,7 @@ Deno.test({
 
       await t.step("a room at its size limit says so, and keeps the code within it", async () => {
         await bob.close();
-        const roomUrl = await createRoom(server.url, "x".repeat(60));
+        const roomUrl = (await createRoom(server.url, { code: "x".repeat(60) })).url;
         await alice.goto(roomUrl);
         await waitForEditor(alice);
         await typeAtEnd(alice, "yyyyyyyyyy");

@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { spawnServer } from "../testing/process.ts";
 import { countLines, Typist } from "./_typist.ts";
 import { waitFor } from "./_wait.ts";
+import { createRoom } from "../testing/rooms.ts";
 
 const databaseUrl = Deno.env.get("DATABASE_URL");
 const cluster = Deno.env.get("DUET_TEST_PG_CLUSTER")?.split(/\s+/);
@@ -26,7 +27,7 @@ Deno.test({
   async fn() {
     const env = { DATABASE_URL: databaseUrl! };
     const server = await spawnServer({ env });
-    const roomId = (await (await fetch(`${server.url}/rooms`, { method: "POST" })).json()).roomId;
+    const roomId = (await createRoom(server.url)).roomId;
     const alice = new Typist(server.url, roomId);
     const bob = new Typist(server.url, roomId);
     let stopped = false;

@@ -9,15 +9,7 @@ import assert from "node:assert/strict";
 import type { Browser, Page } from "puppeteer-core";
 import { launchBrowser, typeAtEnd, waitForEditor } from "../testing/browser.ts";
 import { startTestServer } from "./_server.ts";
-
-async function createRoom(url: string, code: string, language = "javascript"): Promise<string> {
-  const response = await fetch(`${url}/rooms`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ code, language }),
-  });
-  return (await response.json()).url;
-}
+import { createRoom } from "../testing/rooms.ts";
 
 /** A page in a browser context of its own (no shared storage or BroadcastChannel). */
 async function newPerson(browser: Browser): Promise<Page> {
@@ -42,7 +34,7 @@ Deno.test({
     await using browser = await launchBrowser();
     const page = await newPerson(browser);
     try {
-      await page.goto(await createRoom(server.url, "let a = 1;\n"));
+      await page.goto((await createRoom(server.url, { code: "let a = 1;\n" })).url);
       await waitForEditor(page);
       await page.setOfflineMode(true);
       await page.waitForFunction(
@@ -111,7 +103,8 @@ Deno.test({
     const errors: string[] = [];
     for (const page of [alice, bob]) page.on("pageerror", (error) => errors.push(String(error)));
     try {
-      const roomUrl = await createRoom(server.url, "first line\nsecond line\nthird line\n");
+      const roomUrl =
+        (await createRoom(server.url, { code: "first line\nsecond line\nthird line\n" })).url;
       await alice.goto(roomUrl);
       await bob.goto(roomUrl);
       await Promise.all([waitForEditor(alice), waitForEditor(bob)]);

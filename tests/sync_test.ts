@@ -6,6 +6,7 @@ import { startTestServer, storageBackends } from "./_server.ts";
 import { waitFor } from "./_wait.ts";
 import type { DuetServer } from "../main.ts";
 import { withTestSeed } from "../testing/random.ts";
+import { createRoom } from "../testing/rooms.ts";
 
 interface Client {
   doc: Y.Doc;
@@ -35,19 +36,10 @@ function close(...clients: Client[]): void {
   }
 }
 
-async function createRoom(server: DuetServer, code = ""): Promise<string> {
-  const response = await fetch(`${server.url}/rooms`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ code, language: "typescript" }),
-  });
-  return (await response.json()).roomId;
-}
-
 Deno.test("Live sync – two clients typing at once converge and lose nothing", () =>
   withTestSeed(async (next, seed) => {
     const server = await startTestServer();
-    const roomId = await createRoom(server, "start\n");
+    const roomId = (await createRoom(server, { code: "start\n", language: "typescript" })).roomId;
     const alice = connect(server, roomId);
     const bob = connect(server, roomId);
     try {
@@ -88,7 +80,7 @@ Deno.test("Live sync – two clients typing at once converge and lose nothing", 
 
 Deno.test("Live sync – a client joining later receives the full text", async () => {
   const server = await startTestServer();
-  const roomId = await createRoom(server);
+  const roomId = (await createRoom(server, { language: "typescript" })).roomId;
   const alice = connect(server, roomId);
   let carol: Client | undefined;
   try {
@@ -109,7 +101,7 @@ Deno.test("Live sync – a client joining later receives the full text", async (
 
 Deno.test("Live sync – presence reaches the others and leaves with its person", async () => {
   const server = await startTestServer();
-  const roomId = await createRoom(server);
+  const roomId = (await createRoom(server, { language: "typescript" })).roomId;
   const alice = connect(server, roomId);
   const bob = connect(server, roomId);
   try {
@@ -134,7 +126,7 @@ Deno.test("Live sync – presence reaches the others and leaves with its person"
 
 Deno.test("Live sync – a Yjs client with another binding's cursor shape stays, syncs and shows its name", async () => {
   const server = await startTestServer();
-  const roomId = await createRoom(server, "base");
+  const roomId = (await createRoom(server, { code: "base", language: "typescript" })).roomId;
   const other = connect(server, roomId);
   const bob = connect(server, roomId);
   const closes: number[] = [];
@@ -176,7 +168,7 @@ Deno.test("Live sync – a Yjs client with another binding's cursor shape stays,
 
 Deno.test("Live sync – edits made offline on both sides merge on reconnect", async () => {
   const server = await startTestServer();
-  const roomId = await createRoom(server, "base");
+  const roomId = (await createRoom(server, { code: "base", language: "typescript" })).roomId;
   const alice = connect(server, roomId);
   const bob = connect(server, roomId);
   try {
@@ -202,7 +194,7 @@ Deno.test("Live sync – edits made offline on both sides merge on reconnect", a
 
 Deno.test("Live sync – a malformed message closes only its own connection", async () => {
   const server = await startTestServer();
-  const roomId = await createRoom(server, "safe");
+  const roomId = (await createRoom(server, { code: "safe", language: "typescript" })).roomId;
   const alice = connect(server, roomId);
   try {
     await synced(alice);
@@ -226,7 +218,7 @@ Deno.test("Live sync – a malformed message closes only its own connection", as
 
 Deno.test("Live sync – a quiet connection still hears from the server", async () => {
   const server = await startTestServer({ keepAliveMs: 200 });
-  const roomId = await createRoom(server);
+  const roomId = (await createRoom(server, { language: "typescript" })).roomId;
   const socket = new WebSocket(`${server.url.replace("http", "ws")}/ws/${roomId}`);
   socket.binaryType = "arraybuffer";
   const messages: number[][] = [];
@@ -254,7 +246,8 @@ for (const backend of storageBackends()) {
       : await Deno.makeTempDir({ prefix: "duet-data-" });
     const options = { databaseUrl: backend.databaseUrl, dataDir };
     let server = await startTestServer(options);
-    const roomId = await createRoom(server, "let x = 1;\n");
+    const roomId =
+      (await createRoom(server, { code: "let x = 1;\n", language: "typescript" })).roomId;
     const alice = connect(server, roomId);
     try {
       await synced(alice);
