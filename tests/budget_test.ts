@@ -71,7 +71,10 @@ Deno.test({
       await t.step(
         "a JavaScript room loads no runner code before Run, and loads it on Run",
         async () => {
-          const url = await createRoom(server.url, "javascript", "console.log('ran');\n");
+          const { url } = await createRoom(server.url, {
+            language: "javascript",
+            code: "console.log('ran');\n",
+          });
           const isRunnerCode = (path: string) => RUNNER_CODE.test(path);
           const before = await javascriptWeight(browser, url);
           assert.deepEqual(before.files.filter(isRunnerCode), [], before.files.join(", "));

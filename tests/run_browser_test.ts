@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import type { Browser, Page } from "puppeteer-core";
 import { launchBrowser, waitForEditor } from "../testing/browser.ts";
 import { startTestServer } from "./_server.ts";
+import { createRoom as postRoom } from "../testing/rooms.ts";
 
 /** A run as the output panel shows it. */
 interface ShownRun {
@@ -17,13 +18,7 @@ interface ShownRun {
 }
 
 async function createRoom(serverUrl: string, language: string, code: string): Promise<string> {
-  const response = await fetch(`${serverUrl}/rooms`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ language, code }),
-  });
-  assert.equal(response.status, 201);
-  return (await response.json()).url;
+  return (await postRoom(serverUrl, { language, code })).url;
 }
 
 async function openRoom(browser: Browser, url: string): Promise<Page> {
