@@ -13,7 +13,13 @@ Deno.test("Wire – the island's socket and autocomplete paths are routes", () =
 Deno.test("Wire – the codes that end a session are the 44xx range and 1009, nothing else", () => {
   const final = Object.entries(CloseCode).filter(([, code]) => isFinalClose(code))
     .map(([name]) => name).sort();
-  assert.deepEqual(final, ["documentTooLarge", "roomFull", "roomNotFound", "tooBig"]);
+  assert.deepEqual(final, [
+    "contentRefused",
+    "documentTooLarge",
+    "roomFull",
+    "roomNotFound",
+    "tooBig",
+  ]);
   assert.equal(isFinalClose(4400), true);
   assert.equal(isFinalClose(4499), true);
   assert.equal(isFinalClose(4500), false);

@@ -68,6 +68,8 @@ export type RejectionReason =
   | "message_flood"
   | "too_slow"
   | "malformed_message"
+  | "missing_dependency"
+  | "content_refused"
   | "unsupported_message"
   | "presence_refused"
   | "presence_field_dropped"

@@ -61,6 +61,8 @@ export const CloseCode = {
   roomNotFound: 4404,
   /** The room has reached its size limit; the page says so and stops retrying. */
   documentTooLarge: 4413,
+  /** An update puts content in the document that Duet cannot show or does not use. */
+  contentRefused: 4422,
   /** The room has as many people as it may hold. */
   roomFull: 4429,
 } as const;

@@ -1,10 +1,24 @@
 import * as Y from "yjs";
-import { DEFAULT_LANGUAGE, type LanguageId, languageOr } from "../shared/languages.ts";
+import { z } from "zod";
+import {
+  DEFAULT_LANGUAGE,
+  LANGUAGE_IDS,
+  type LanguageId,
+  languageOr,
+} from "../shared/languages.ts";
 
 /** Name of the `Y.Text` holding the room's code; the editor binds the same. */
 export const CODE_TEXT = "code";
 /** Name of the `Y.Map` holding room settings; key `language` is the language. */
 export const SETTINGS_MAP = "settings";
+
+/**
+ * The keys of {@linkcode SETTINGS_MAP} Duet uses, each with the values it
+ * accepts; updates that set anything else there are refused.
+ */
+export const SETTINGS_VALUES: ReadonlyMap<string, z.ZodType> = new Map([
+  ["language", z.enum(LANGUAGE_IDS)],
+]);
 
 /** The room's code in `doc`. */
 export function codeOf(doc: Y.Doc): string {

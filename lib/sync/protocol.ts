@@ -33,6 +33,7 @@ const REASONS_BY_CODE: Record<number, RejectionReason> = {
   [CloseCode.unsupportedData]: "unsupported_message",
   [CloseCode.tooBig]: "message_too_large",
   [CloseCode.documentTooLarge]: "document_too_large",
+  [CloseCode.contentRefused]: "content_refused",
   [CloseCode.roomFull]: "room_full",
   [CloseCode.internalError]: "internal_error",
   [CloseCode.tryAgainLater]: "storage_unavailable",

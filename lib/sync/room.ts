@@ -380,10 +380,12 @@ export class Room {
     }
     if (reply) participant.send(reply);
     if (update) {
-      // Checked in full before Yjs reads it: Yjs trusts its input.
+      // Checked in full before Yjs reads it: Yjs trusts its input, and keeps
+      // what it cannot place yet (see update_guard.ts).
       const summary = checkUpdate(update, {
         isRootName: (name) =>
           name === CODE_TEXT || name === SETTINGS_MAP || this.doc.share.has(name),
+        document: this.doc,
       });
       this.#documentSize ??= new DocumentSize(this.doc);
       this.#documentSize.check(
@@ -397,10 +399,24 @@ export class Room {
           CloseCode.tryAgainLater,
         );
       }
+      const store = this.doc.store;
+      const pending = store.pendingStructs !== null || store.pendingDs !== null;
       try {
         Y.applyUpdate(this.doc, update, participant);
       } catch (error) {
         throw new ProtocolError(`Malformed document update: ${String(error)}`);
+      }
+      // The guard refuses whatever Yjs would park; should it ever miss, the
+      // parked part is dropped (never stored or sent to joiners) and the
+      // sender closed.
+      if (!pending && (store.pendingStructs !== null || store.pendingDs !== null)) {
+        store.pendingStructs = null;
+        store.pendingDs = null;
+        throw new ProtocolError(
+          "Update depends on content this room does not have",
+          CloseCode.policyViolation,
+          { reason: "missing_dependency" },
+        );
       }
     }
   }

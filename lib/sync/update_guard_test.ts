@@ -189,3 +189,277 @@ Deno.test("checkUpdate – what it accepts from mutated updates, Yjs applies wit
     }
     assert.ok(accepted > 50, `enough mutations pass to mean something (seed ${seed})`);
   }));
+
+// ---------------------------------------------------------------------------
+// Against the room's document: nothing pending, plain text, known settings.
+
+/** Every update `doc` emits from now on. */
+function recordUpdates(doc: Y.Doc): Uint8Array[] {
+  const updates: Uint8Array[] = [];
+  doc.on("update", (update: Uint8Array) => updates.push(update));
+  return updates;
+}
+
+/** A document with `clientID` set, as a participant's would be. */
+function docOf(clientID: number): Y.Doc {
+  const doc = new Y.Doc();
+  doc.clientID = clientID;
+  return doc;
+}
+
+/** A copy of `doc` with the same structs (Yjs's verdict is taken on it, not on `doc`). */
+function copyOf(doc: Y.Doc): Y.Doc {
+  const copy = new Y.Doc();
+  Y.applyUpdate(copy, Y.encodeStateAsUpdate(doc));
+  return copy;
+}
+
+/** Whether Yjs keeps something pending after applying `update` to a copy of `doc`. */
+function yjsKeepsPending(doc: Y.Doc, update: Uint8Array): boolean {
+  const copy = copyOf(doc);
+  Y.applyUpdate(copy, update);
+  const pending = copy.store.pendingStructs !== null || copy.store.pendingDs !== null;
+  copy.destroy();
+  return pending;
+}
+
+function refusalAgainst(update: Uint8Array, doc: Y.Doc, closeCode: number): ProtocolError {
+  try {
+    checkUpdate(update, { document: doc });
+  } catch (error) {
+    assert.ok(error instanceof ProtocolError, String(error));
+    assert.equal(error.closeCode, closeCode, error.message);
+    assert.equal(error.reason, closeCode === 1008 ? "missing_dependency" : "content_refused");
+    return error;
+  }
+  assert.fail(`expected a refusal (${closeCode}) of ${update}`);
+}
+
+/** A delete-only update: `ranges` of [client, clock, length]. */
+function deletion(ranges: [number, number, number][]): Uint8Array {
+  return encode((e) => {
+    encoding.writeVarUint(e, 0); // no structs
+    encoding.writeVarUint(e, ranges.length);
+    for (const [client, clock, length] of ranges) {
+      encoding.writeVarUint(e, client);
+      encoding.writeVarUint(e, 1);
+      encoding.writeVarUint(e, clock);
+      encoding.writeVarUint(e, length);
+    }
+  });
+}
+
+Deno.test("checkUpdate – refuses deletes of clocks the document does not hold (1008)", () => {
+  const room = docOf(1);
+  const victim = docOf(2);
+  recordUpdates(victim);
+  victim.getText("code").insert(0, "mine");
+  Y.applyUpdate(room, Y.encodeStateAsUpdate(victim));
+  // The victim's next clocks: whatever they type next.
+  const targeted = deletion([[2, 4, 100]]);
+  assert.ok(yjsKeepsPending(room, targeted), "Yjs would keep it pending");
+  assert.match(
+    refusalAgainst(targeted, room, 1008).message,
+    /deletes content this room does not have/,
+  );
+  // Reaching one past the end is enough; up to the end is an ordinary deletion.
+  refusalAgainst(deletion([[2, 2, 3]]), room, 1008);
+  checkUpdate(deletion([[2, 2, 2]]), { document: room });
+  // Clients nobody has heard of.
+  const many = deletion(Array.from({ length: 10_000 }, (_, i) => [1_000 + i, 0, 1]));
+  refusalAgainst(many, room, 1008);
+  assert.equal(room.getText("code").toString(), "mine");
+  // The update's own structs count: inserting and deleting at once is fine.
+  const updates = recordUpdates(victim);
+  victim.transact(() => {
+    victim.getText("code").insert(4, "!!");
+    victim.getText("code").delete(4, 1);
+  });
+  checkUpdate(updates[0], { document: room });
+  for (const doc of [room, victim]) doc.destroy();
+});
+
+Deno.test("checkUpdate – refuses structs whose dependencies the document lacks (1008)", () => {
+  const room = docOf(1);
+  const alice = docOf(2);
+  const bob = docOf(3);
+  const fromAlice = recordUpdates(alice);
+  const fromBob = recordUpdates(bob);
+  alice.getText("code").insert(0, "one ");
+  alice.getText("code").insert(4, "two");
+  // A gap: Alice's second keystroke without her first.
+  assert.ok(yjsKeepsPending(room, fromAlice[1]));
+  assert.match(
+    refusalAgainst(fromAlice[1], room, 1008).message,
+    /depends on content this room does not have/,
+  );
+  // An origin elsewhere: Bob types next to Alice's text the room has not seen.
+  Y.applyUpdate(bob, Y.encodeStateAsUpdate(alice));
+  fromBob.length = 0;
+  bob.getText("code").insert(2, "B");
+  assert.ok(yjsKeepsPending(room, fromBob[0]));
+  refusalAgainst(fromBob[0], room, 1008);
+  // The same updates pass once the room has what they depend on, or when one
+  // update brings it along (a reconnecting client's sync step 2).
+  checkUpdate(Y.mergeUpdates([fromAlice[0], fromAlice[1], fromBob[0]]), { document: room });
+  checkUpdate(Y.encodeStateAsUpdate(bob), { document: room });
+  Y.applyUpdate(room, fromAlice[0]);
+  checkUpdate(fromAlice[1], { document: room });
+  Y.applyUpdate(room, fromAlice[1]);
+  checkUpdate(fromBob[0], { document: room });
+  for (const doc of [room, alice, bob]) doc.destroy();
+});
+
+Deno.test("checkUpdate – refuses exactly what Yjs would keep pending (differential, seeded)", () =>
+  withTestSeed((next, seed) => {
+    const pick = <T>(items: T[]): T => items[Math.floor(next() * items.length)];
+    let refused = 0;
+    let accepted = 0;
+    for (let round = 0; round < 40; round++) {
+      const where = `(seed ${seed}, round ${round}; replay with DUET_TEST_SEED=${seed})`;
+      const writers = Array.from({ length: 2 + Math.floor(next() * 3) }, (_, i) => docOf(10 + i));
+      const log: Uint8Array[] = [];
+      for (const writer of writers) {
+        writer.on("update", (update: Uint8Array, origin: unknown) => {
+          if (origin !== "sync") log.push(update);
+        });
+      }
+      const room = docOf(1);
+      const candidates: Uint8Array[] = [];
+      for (let step = 0; step < 30; step++) {
+        const writer = pick(writers);
+        const text = writer.getText("code");
+        const roll = next();
+        if (roll < 0.5 || text.length === 0) {
+          text.insert(Math.floor(next() * (text.length + 1)), pick(["a", "bc", "def\n", "é😀"]));
+        } else if (roll < 0.65) {
+          const at = Math.floor(next() * text.length);
+          text.delete(at, 1 + Math.floor(next() * Math.min(3, text.length - at)));
+        } else if (roll < 0.85) {
+          const other = pick(writers);
+          Y.applyUpdate(writer, Y.encodeStateAsUpdate(other, Y.encodeStateVector(writer)), "sync");
+        } else {
+          Y.applyUpdate(room, Y.encodeStateAsUpdate(writer, Y.encodeStateVector(room)));
+        }
+        if (log.length === 0) continue;
+        candidates.push(pick(log));
+        candidates.push(Y.mergeUpdates([pick(log), pick(log)]));
+        candidates.push(Y.encodeStateAsUpdate(pick(writers), Y.encodeStateVector(room)));
+        const client = pick([...writers.map((w) => w.clientID), 99]);
+        const known = Y.getState(room.store, client);
+        candidates.push(
+          deletion([[client, Math.floor(next() * (known + 2)), 1 + Math.floor(next() * 3)]]),
+        );
+      }
+      for (const update of candidates) {
+        const pending = yjsKeepsPending(room, update);
+        let refusal: ProtocolError | undefined;
+        try {
+          checkUpdate(update, { document: room });
+        } catch (error) {
+          if (!(error instanceof ProtocolError)) throw error;
+          refusal = error;
+        }
+        assert.equal(
+          refusal !== undefined,
+          pending,
+          `${pending ? "pending" : "complete"} update ${
+            refusal ? "refused" : "accepted"
+          } ${where}: ${refusal?.message} ${update}`,
+        );
+        if (refusal) {
+          assert.equal(refusal.closeCode, 1008, where);
+          refused++;
+        } else accepted++;
+      }
+      for (const doc of [room, ...writers]) doc.destroy();
+    }
+    assert.ok(
+      refused > 100 && accepted > 100,
+      `both verdicts seen: ${refused} refused, ${accepted} accepted (seed ${seed})`,
+    );
+  }));
+
+Deno.test("checkUpdate – the code holds plain text only, the settings known values (4422)", () => {
+  const room = docOf(1);
+  room.getText("code").insert(0, "hello");
+  room.getMap("settings").set("language", "go");
+  const cases: [string, (text: Y.Text, settings: Y.Map<unknown>) => void, RegExp][] = [
+    ["an embedded object", (text) => text.insertEmbed(1, { image: "x.png" }), /embedded/],
+    ["an embedded map", (text) => text.insertEmbed(1, new Y.Map()), /nested shared type/],
+    ["formatting", (text) => text.format(0, 2, { bold: true }), /formatting/],
+    ["text with attributes", (text) => text.insert(2, "x", { bold: true }), /formatting/],
+    ["a setting nobody uses", (_, settings) => settings.set("theme", "dark"), /setting/],
+    ["an unknown language", (_, settings) => settings.set("language", "cobol"), /language/],
+    ["a language that is no string", (_, settings) => settings.set("language", 5), /language/],
+    ["a map in the settings", (_, settings) => settings.set("language", new Y.Map()), /nested/],
+  ];
+  for (const [what, change] of cases) {
+    const peer = docOf(2);
+    Y.applyUpdate(peer, Y.encodeStateAsUpdate(room));
+    const updates = recordUpdates(peer);
+    change(peer.getText("code"), peer.getMap("settings"));
+    assert.equal(updates.length, 1, what);
+    assert.match(
+      refusalAgainst(updates[0], room, 4422).message,
+      cases.find((c) => c[0] === what)![2],
+      what,
+    );
+    peer.destroy();
+  }
+  // Room's client 1: "hello" at clocks 0–4, the language setting at 5.
+  const code = { client: 1, clock: 0 };
+  const language = { client: 1, clock: 5 };
+  // Hand-made: text whose neighbours are the code on its left and the
+  // language setting on its right; text in the settings map; a write inside
+  // a nested type.
+  const linked = encode((e) => {
+    encoding.writeVarUint(e, 1);
+    encoding.writeVarUint(e, 1);
+    encoding.writeVarUint(e, 7); // client
+    encoding.writeVarUint(e, 0); // clock
+    encoding.writeUint8(e, 4 | 128 | 64); // text with both origins
+    encoding.writeVarUint(e, code.client);
+    encoding.writeVarUint(e, code.clock + 2);
+    encoding.writeVarUint(e, language.client);
+    encoding.writeVarUint(e, language.clock);
+    encoding.writeVarString(e, "x");
+    encoding.writeVarUint(e, 0);
+  });
+  assert.match(refusalAgainst(linked, room, 4422).message, /two shared types/);
+  const textInSettings = itemUpdate(4 | 32, (e) => {
+    encoding.writeVarString(e, "language");
+    encoding.writeVarString(e, "rust");
+  }, { client: 7, root: "settings" });
+  assert.match(refusalAgainst(textInSettings, room, 4422).message, /text outside the code/);
+  const nested = encode((e) => {
+    encoding.writeVarUint(e, 1);
+    encoding.writeVarUint(e, 1);
+    encoding.writeVarUint(e, 7);
+    encoding.writeVarUint(e, 0);
+    encoding.writeUint8(e, 4);
+    encoding.writeVarUint(e, 0); // parent by id
+    encoding.writeVarUint(e, code.client);
+    encoding.writeVarUint(e, code.clock);
+    encoding.writeVarString(e, "x");
+    encoding.writeVarUint(e, 0);
+  });
+  assert.match(refusalAgainst(nested, room, 4422).message, /nested shared type/);
+
+  // What Duet's editor writes passes.
+  const editor = docOf(20);
+  Y.applyUpdate(editor, Y.encodeStateAsUpdate(room));
+  const edits = recordUpdates(editor);
+  editor.getText("code").insert(5, " world");
+  editor.getText("code").delete(0, 1);
+  editor.getMap("settings").set("language", "rust");
+  editor.getMap("settings").set("language", "python");
+  editor.getMap("settings").delete("language");
+  for (const update of edits) {
+    checkUpdate(update, { document: room });
+    Y.applyUpdate(room, update);
+  }
+  assert.equal(room.getText("code").toString(), "ello world");
+  checkUpdate(Y.encodeStateAsUpdate(editor), { document: new Y.Doc() });
+  for (const doc of [room, editor]) doc.destroy();
+});
