@@ -13,6 +13,7 @@ import * as awarenessProtocol from "y-protocols/awareness";
 import * as Y from "yjs";
 import { type Participant, Room } from "../lib/sync/room.ts";
 import { initialDocumentState } from "../lib/sync/document.ts";
+import { LANGUAGE_IDS } from "../lib/shared/languages.ts";
 import { encodeSyncStep1, encodeUpdate, ProtocolError } from "../lib/sync/protocol.ts";
 import { seededRandom, testSeed } from "../testing/random.ts";
 import { DEFAULT_LIMITS } from "../lib/ops/limits.ts";
@@ -31,24 +32,14 @@ const INITIAL_CODE = "function add(a, b) {\n  return a + b;\n}\n";
 /** Frames a well-behaved client could send; none touches the code. */
 function validFrames(): Uint8Array[] {
   const frames: Uint8Array[] = [];
-  // Another client's changes to the settings map: edits the code never sees.
+  // Another client's changes to the settings map (the language, the only key
+  // Duet has): edits the code never sees.
   const doc = new Y.Doc();
   const settings = doc.getMap("settings");
   doc.on("update", (update: Uint8Array) => frames.push(encodeUpdate(update)));
   for (let i = 0; i < 12; i++) {
-    settings.set(
-      `key${i}`,
-      [
-        "text",
-        i,
-        -i * 1.5,
-        null,
-        true,
-        { nested: ["a", { deep: i }] },
-        2 ** 40,
-      ][i % 7],
-    );
-    if (i % 4 === 3) settings.delete(`key${i - 1}`);
+    settings.set("language", LANGUAGE_IDS[i % LANGUAGE_IDS.length]);
+    if (i % 4 === 3) settings.delete("language");
   }
   const step2 = encoding.createEncoder();
   encoding.writeVarUint(step2, 0);
@@ -151,6 +142,99 @@ function hostileFrames(): Uint8Array[] {
   ];
 }
 
+/** A frame that a room must refuse for what it is, not how it is written. */
+interface RefusedFrame {
+  frame: Uint8Array;
+  /** 1008: it depends on or deletes what the room lacks; 4422: content Duet does not use. */
+  closeCode: number;
+  what: string;
+}
+
+/**
+ * Well-formed updates that only the room's document can tell apart from good
+ * ones: deletes of clocks nobody wrote yet (a participant's next keystrokes,
+ * made-up clients), structs whose dependencies are missing, and content the
+ * code cannot hold. `model` is a copy of the room's document.
+ */
+function refusedFrame(next: () => number, model: Y.Doc): RefusedFrame {
+  const pick = <T>(items: T[]): T => items[Math.floor(next() * items.length)];
+  const clients = [...model.store.clients.keys()];
+  const roll = next();
+  if (roll < 0.35) {
+    // Pending deletes: from a known client's next clock on, or any made-up client.
+    const ranges = Array.from({ length: 1 + Math.floor(next() * 50) }, () => {
+      const known = next() < 0.5 && clients.length > 0;
+      const client = known ? pick(clients) : 1 + Math.floor(next() * 2 ** 31);
+      const state = Y.getState(model.store, client);
+      return [client, state + Math.floor(next() * 3), 1 + Math.floor(next() * 1_000)];
+    });
+    // Sometimes behind a deletion the room could accept.
+    if (clients.length > 0 && next() < 0.3) ranges.unshift([pick(clients), 0, 1]);
+    return {
+      frame: updateFrame(encode((e) => {
+        encoding.writeVarUint(e, 0);
+        encoding.writeVarUint(e, ranges.length);
+        for (const [client, clock, length] of ranges) {
+          encoding.writeVarUint(e, client);
+          encoding.writeVarUint(e, 1);
+          encoding.writeVarUint(e, clock);
+          encoding.writeVarUint(e, length);
+        }
+      })),
+      closeCode: 1008,
+      what: "pending delete",
+    };
+  }
+  const writer = new Y.Doc();
+  Y.applyUpdate(writer, Y.encodeStateAsUpdate(model));
+  const updates: Uint8Array[] = [];
+  writer.on("update", (update: Uint8Array) => updates.push(update));
+  const text = writer.getText("code");
+  const at = () => Math.floor(next() * (text.length + 1));
+  try {
+    if (roll < 0.7) {
+      // Pending structs: a keystroke without the one before it, or next to
+      // text another writer typed that the room never got.
+      if (next() < 0.5) {
+        for (let n = 2 + Math.floor(next() * 3); n > 0; n--) text.insert(at(), "ab");
+        updates.shift();
+      } else {
+        const other = new Y.Doc();
+        Y.applyUpdate(other, Y.encodeStateAsUpdate(model));
+        other.getText("code").insert(Math.floor(next() * 10), "unseen");
+        Y.applyUpdate(writer, Y.encodeStateAsUpdate(other, Y.encodeStateVector(writer)));
+        other.destroy();
+        updates.length = 0;
+        text.insert(text.toString().indexOf("unseen") + 1 + Math.floor(next() * 5), "x");
+      }
+      return {
+        frame: updateFrame(updates.length > 1 ? Y.mergeUpdates(updates) : updates[0]),
+        closeCode: 1008,
+        what: "pending struct",
+      };
+    }
+    const settings = writer.getMap("settings");
+    const changes: (() => void)[] = [
+      () => text.insertEmbed(at(), { image: "x.png" }),
+      () => text.insertEmbed(at(), new Y.Map()),
+      () => text.insertEmbed(at(), new Y.Text("nested")),
+      () => text.format(0, 1 + Math.floor(next() * 5), { bold: true }),
+      () => text.insert(at(), "styled", { italic: true }),
+      () => settings.set("language", pick(["cobol", "", 42, null, { id: "rust" }])),
+      () => settings.set(pick(["theme", "__proto__", "constructor", ""]), "rust"),
+      () => settings.set("language", new Y.Map()),
+    ];
+    pick(changes)();
+    return {
+      frame: updateFrame(updates.length > 1 ? Y.mergeUpdates(updates) : updates[0]),
+      closeCode: 4422,
+      what: "non-text content",
+    };
+  } finally {
+    writer.destroy();
+  }
+}
+
 /** Writes `value` as a lib0 varuint. */
 function varUint(value: number): number[] {
   const bytes: number[] = [];
@@ -247,18 +331,25 @@ Deno.test(`Fuzz – ${IN_PROCESS_FRAMES} hostile frames at Room.receive leave th
   let mallory = attacker();
   room.join(mallory);
   const closes = new Map<number, number>();
+  const refusals = new Map<string, number>();
   let accepted = 0;
   let slowest = 0;
   try {
     for (let i = 0; i < IN_PROCESS_FRAMES; i++) {
-      const frame = nextFrame(next, valid, hostile);
+      const refused = next() < 0.1 ? refusedFrame(next, room.doc) : undefined;
+      const frame = refused?.frame ?? nextFrame(next, valid, hostile);
       const started = performance.now();
       try {
         room.receive(mallory, frame, limits);
+        if (refused) assert.fail(`a ${refused.what} was accepted ${where(i)}: ${frame}`);
         accepted++;
       } catch (error) {
         if (!(error instanceof ProtocolError)) {
           assert.fail(`${error} ${where(i)}: ${frame.subarray(0, 64)}`);
+        }
+        if (refused) {
+          assert.equal(error.closeCode, refused.closeCode, `${refused.what} ${where(i)}`);
+          refusals.set(refused.what, (refusals.get(refused.what) ?? 0) + 1);
         }
         closes.set(error.closeCode, (closes.get(error.closeCode) ?? 0) + 1);
         assert.equal(room.code, INITIAL_CODE, `a refused frame changed the code ${where(i)}`);
@@ -270,6 +361,16 @@ Deno.test(`Fuzz – ${IN_PROCESS_FRAMES} hostile frames at Room.receive leave th
       slowest = Math.max(slowest, performance.now() - started);
     }
     assert.equal(room.code, INITIAL_CODE, `the code is unchanged ${where(-1)}`);
+    // Nothing parked for later, nothing stored that was refused.
+    assert.equal(room.doc.store.pendingStructs, null, `no pending structs ${where(-1)}`);
+    assert.equal(room.doc.store.pendingDs, null, `no pending deletes ${where(-1)}`);
+    for (const what of ["pending delete", "pending struct", "non-text content"]) {
+      assert.ok((refusals.get(what) ?? 0) > 10, `${what}s were generated and refused ${where(-1)}`);
+    }
+    assert.ok(
+      room.encodeState().byteLength < 4 * 1024,
+      `the stored state stays small (${room.encodeState().byteLength} bytes) ${where(-1)}`,
+    );
     assert.equal(alice.text, INITIAL_CODE);
     assert.equal(bob.text, INITIAL_CODE);
     assert.equal(room.size, 3);
@@ -292,7 +393,8 @@ Deno.test(`Fuzz – ${IN_PROCESS_FRAMES} hostile frames at Room.receive leave th
     console.log(
       `fuzz (in process, seed ${seed}): ${IN_PROCESS_FRAMES} frames, ${accepted} accepted, ` +
         `closes by code ${JSON.stringify(Object.fromEntries([...closes].sort()))}, ` +
-        `slowest ${slowest.toFixed(1)} ms; code unchanged, 2 peers in sync`,
+        `refused ${JSON.stringify(Object.fromEntries(refusals))}, ` +
+        `slowest ${slowest.toFixed(1)} ms; code unchanged, nothing pending, 2 peers in sync`,
     );
   } finally {
     room.leave(mallory);
@@ -315,6 +417,7 @@ Deno.test(`Fuzz – ${SOCKET_FRAMES} hostile frames over real sockets close only
   const bob = connect(server, roomId);
   const attackers: Client[] = [];
   const closes = new Map<number, number>();
+  const refusals = new Map<string, number>();
   const valid = validFrames();
   const hostile = hostileFrames();
   try {
@@ -346,13 +449,18 @@ Deno.test(`Fuzz – ${SOCKET_FRAMES} hostile frames over real sockets close only
         mallorysTwin = { send() {} };
         twin.join(mallorysTwin);
       }
-      const frame = nextFrame(next, valid, hostile);
+      const refused = next() < 0.15 ? refusedFrame(next, twin.doc) : undefined;
+      const frame = refused?.frame ?? nextFrame(next, valid, hostile);
       let refusal: number | undefined;
       try {
         twin.receive(mallorysTwin!, frame, limits);
       } catch (error) {
         if (!(error instanceof ProtocolError)) throw error;
         refusal = error.closeCode;
+      }
+      if (refused) {
+        assert.equal(refusal, refused.closeCode, `${refused.what} ${where(i)}`);
+        refusals.set(refused.what, (refusals.get(refused.what) ?? 0) + 1);
       }
       const current = mallory;
       if (refusal !== undefined) {
@@ -376,6 +484,9 @@ Deno.test(`Fuzz – ${SOCKET_FRAMES} hostile frames over real sockets close only
     const stored = await (await fetch(`${server.url}/rooms/${roomId}`)).json();
     assert.equal(stored.code, INITIAL_CODE, `the code is unchanged (seed ${seed})`);
     assert.ok(closes.size > 0, `some frames were refused (seed ${seed})`);
+    for (const what of ["pending delete", "pending struct", "non-text content"]) {
+      assert.ok((refusals.get(what) ?? 0) > 0, `${what}s were sent and refused (seed ${seed})`);
+    }
     assert.equal(alice.socket.readyState, WebSocket.OPEN);
     assert.equal(bob.socket.readyState, WebSocket.OPEN);
     alice.socket.send(alice.peer.edit((text) => text.insert(0, "// still here\n")));
@@ -384,7 +495,8 @@ Deno.test(`Fuzz – ${SOCKET_FRAMES} hostile frames over real sockets close only
     console.log(
       `fuzz (sockets, seed ${seed}): ${SOCKET_FRAMES} frames over ${attackers.length} connections, ` +
         `closes by code ${JSON.stringify(Object.fromEntries([...closes].sort()))}, each as the ` +
-        `room in process refused it; server alive, code unchanged, 2 peers connected and in sync`,
+        `room in process refused it (${JSON.stringify(Object.fromEntries(refusals))}); ` +
+        `server alive, code unchanged, 2 peers connected and in sync`,
     );
   } finally {
     for (const client of [alice, bob, ...attackers]) client.close();
