@@ -13,11 +13,17 @@ export interface Client {
   close(): void;
 }
 
+/** Options for {@linkcode connect}. */
+export interface ConnectOptions {
+  /** The peer to sync (a client coming back online); kept when the client closes. */
+  peer?: YjsPeer;
+}
+
 /** Opens a live-sync socket to a room and syncs a peer over it. */
-export function connect(server: DuetServer, roomId: string): Client {
+export function connect(server: DuetServer, roomId: string, options: ConnectOptions = {}): Client {
   const socket = new WebSocket(`${server.url.replace("http", "ws")}/ws/${roomId}`);
   socket.binaryType = "arraybuffer";
-  const peer = new YjsPeer();
+  const peer = options.peer ?? new YjsPeer();
   const received: Uint8Array[] = [];
   let joinedNow: () => void;
   const joined = new Promise<void>((resolve) => (joinedNow = resolve));
@@ -46,7 +52,7 @@ export function connect(server: DuetServer, roomId: string): Client {
     closed,
     close() {
       if (socket.readyState <= WebSocket.OPEN) socket.close();
-      peer.destroy();
+      if (!options.peer) peer.destroy();
     },
   };
 }
