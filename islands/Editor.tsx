@@ -18,7 +18,6 @@ import {
 import type { EditorSession } from "./_editor/editor_session.ts";
 import { type ConnectionStatus, INITIAL_STATUS } from "./_editor/connection_status.ts";
 import { INITIAL_SAVE_STATE, type SaveState } from "./_editor/save_state.ts";
-import type { RunRecord, RunViews } from "./_editor/run/run_controller.ts";
 
 /** Props the server renders the editor island with. */
 export interface EditorProps {
@@ -48,13 +47,12 @@ export default function Editor(props: EditorProps) {
   const hint = useSignal<string | null>(null);
   const copied = useSignal(false);
   const showLinkField = useSignal(false);
-  const runs = useSignal<RunRecord[]>([]);
-  // The run panel's components come with the run code, which loads on first use.
-  const runViews = useSignal<RunViews | null>(null);
   const runningSince = useSignal<number | null>(null);
 
   const viewParent = useRef<HTMLDivElement>(null);
-  const runContainer = useRef<HTMLDivElement>(null);
+  const runFrame = useRef<HTMLDivElement>(null);
+  const runList = useRef<HTMLOListElement>(null);
+  const runTimer = useRef<HTMLSpanElement>(null);
   const linkField = useRef<HTMLInputElement>(null);
   const session = useRef<EditorSession | null>(null);
   const user = useRef(presenceUser("", ""));
@@ -70,7 +68,10 @@ export default function Editor(props: EditorProps) {
     hydrated.value = true;
 
     import("./_editor/editor_session.ts").then(({ EditorSession }) => {
-      if (disposed || viewParent.current === null || runContainer.current === null) return;
+      if (
+        disposed || !viewParent.current || !runFrame.current || !runList.current ||
+        !runTimer.current
+      ) return;
       session.current = new EditorSession({
         roomId: props.roomId,
         language: props.language,
@@ -82,12 +83,8 @@ export default function Editor(props: EditorProps) {
         onLanguage: (next) => language.value = next,
         onHint: (next) => hint.value = next,
         onEditorReady: () => editorReady.value = true,
-        onRuns: (next, views) => {
-          runViews.value = views;
-          runs.value = next;
-        },
         onRunning: (since) => runningSince.value = since,
-        runContainer: runContainer.current,
+        runElements: { frame: runFrame.current, list: runList.current, timer: runTimer.current },
       });
       sessionReady.value = true;
     }).catch((error: unknown) => {
@@ -163,7 +160,6 @@ export default function Editor(props: EditorProps) {
   const statusPhase = status.value.phase;
   const runnable = isRunnable(language.value);
   const running = runningSince.value;
-  const views = runViews.value;
   const people = participants.value;
   const suggestion = hint.value;
 
@@ -297,15 +293,21 @@ export default function Editor(props: EditorProps) {
           >
             {runnable ? "Run" : `Run: not available for ${LANGUAGE_LABELS[language.value]}`}
           </button>
-          {views && running !== null && (
-            <views.RunControls
-              since={running}
-              onStop={views.stop}
-            />
+          {running !== null && (
+            <button
+              type="button"
+              class="duet-button"
+              data-testid="stop"
+              onClick={() => session.current?.stopRun()}
+            >
+              Stop
+            </button>
           )}
+          <span ref={runTimer} class="duet-run__timer" data-testid="run-timer" />
         </div>
-        <div ref={runContainer} class="duet-run__sandbox" />
-        {views && runs.value.length > 0 && <views.RunList runs={runs.value} />}
+        <div ref={runFrame} class="duet-run__sandbox" />
+        {/* The run code draws the runs here when it loads (run_view.ts). */}
+        <ol ref={runList} class="duet-run__list" data-testid="run-output" aria-live="polite" />
       </section>
 
       <div

@@ -35,7 +35,7 @@ import { type Participant, participantsFrom, type PresenceUser } from "./presenc
 import { remoteCarets } from "./remote_carets.ts";
 import { type ConnectionStatus, RoomConnection } from "./room_connection.ts";
 import { INITIAL_SAVE_STATE, type SaveState } from "./save_state.ts";
-import type { RunController, RunRecord, RunViews } from "./run/run_controller.ts";
+import type { RunController } from "./run/run_controller.ts";
 
 /** Options for {@linkcode EditorSession}. */
 export interface EditorSessionOptions {
@@ -55,12 +55,10 @@ export interface EditorSessionOptions {
   onHint: (suggestion: string | null) => void;
   /** The editor view replaced the static fallback. */
   onEditorReady: () => void;
-  /** The room's runs, oldest first, and the components that show them. */
-  onRuns: (runs: RunRecord[], views: RunViews) => void;
   /** Whether a run of ours is going, and since when (`Date.now()`), or `null`. */
   onRunning: (startedAt: number | null) => void;
-  /** Where the sandbox frame goes (hidden). */
-  runContainer: HTMLElement;
+  /** Where the run code puts the (hidden) sandbox frame, the runs, and the running time. */
+  runElements: { frame: HTMLElement; list: HTMLElement; timer: HTMLElement };
 }
 
 /** One participant's live session in a room. */
@@ -141,6 +139,11 @@ export class EditorSession {
     );
   }
 
+  /** Stops this person's run. */
+  stopRun(): void {
+    this.#runs?.then((runs) => runs.stop()).catch(() => {});
+  }
+
   /** Leaves the room and removes the editor. */
   destroy(): void {
     if (this.#destroyed) return;
@@ -171,8 +174,9 @@ export class EditorSession {
     return this.#runs ??= import("./run/run_controller.ts").then(({ RunController }) =>
       new RunController({
         connection: this.#connection,
-        container: this.#options.runContainer,
-        onRuns: this.#options.onRuns,
+        container: this.#options.runElements.frame,
+        list: this.#options.runElements.list,
+        timer: this.#options.runElements.timer,
         onRunning: this.#options.onRunning,
       })
     );

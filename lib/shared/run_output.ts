@@ -5,7 +5,25 @@
  *
  * @module
  */
-export { isRunnable, RUNNABLE_LANGUAGES, type RunnableLanguage } from "./languages.ts";
+import type { LanguageId } from "./languages.ts";
+
+/**
+ * The languages the Run button can run. (`isRunnable` in `languages.ts` says
+ * the same for the room page, which does not load this module before Run; a
+ * test holds the two together.)
+ */
+export const RUNNABLE_LANGUAGES = [
+  "javascript",
+  "typescript",
+] as const satisfies readonly LanguageId[];
+
+/** One of {@linkcode RUNNABLE_LANGUAGES}. */
+export type RunnableLanguage = typeof RUNNABLE_LANGUAGES[number];
+
+/** Whether the Run button can run code of `language`. */
+export function isRunnableLanguage(language: string): language is RunnableLanguage {
+  return (RUNNABLE_LANGUAGES as readonly string[]).includes(language);
+}
 
 /** How long a run may take before it is stopped, in milliseconds. */
 export const RUN_TIME_LIMIT_MS = 10_000;

@@ -6,8 +6,9 @@
  * @module
  */
 import {
-  isRunnable,
+  isRunnableLanguage,
   type OutputItem,
+  RUN_TIME_LIMIT_MS,
   type RunnableLanguage,
   type RunStatus,
 } from "../../../lib/shared/run_output.ts";
@@ -15,11 +16,8 @@ import type { LanguageId } from "../../../lib/shared/languages.ts";
 import type { RoomConnection } from "../room_connection.ts";
 import { type ClientRunEvent, encodeRunMessage } from "../../../lib/shared/run_wire.ts";
 import { RunFeed, type RunRecord } from "./run_feed.ts";
-import { RunControls, RunList, type RunViews } from "./run_list.tsx";
+import { drawRuns, formatDuration } from "./run_view.ts";
 import { Sandbox } from "./sandbox_host.ts";
-
-export type { RunRecord } from "./run_feed.ts";
-export type { RunViews } from "./run_list.tsx";
 
 /** Output waits at most this long before it is sent to the room. */
 const SEND_EVERY_MS = 100;
@@ -30,8 +28,10 @@ const SEND_AT_BYTES = 64 * 1024;
 export interface RunControllerOptions {
   /** The room's socket, which run messages travel on. */
   connection: Pick<RoomConnection, "send" | "provider">;
-  /** The room's runs, oldest first, and the components that show them. */
-  onRuns: (runs: RunRecord[], views: RunViews) => void;
+  /** The list the runs are drawn into (oldest first). */
+  list: HTMLElement;
+  /** Where the running time is shown while this person's run goes. */
+  timer: HTMLElement;
   /** Where the (hidden) sandbox frame goes. */
   container: HTMLElement;
   /** Whether a run of ours is going, and since when (ms, `Date.now()`). */
@@ -43,7 +43,8 @@ export class RunController {
   readonly #options: RunControllerOptions;
   readonly #sandbox: Sandbox;
   readonly #feed: RunFeed;
-  readonly #views: RunViews;
+  #drawn?: ReturnType<typeof drawRuns>;
+  #timerInterval?: ReturnType<typeof setInterval>;
   #outbox: ClientRunEvent[] = [];
   #pendingItems: OutputItem[] = [];
   #pendingBytes = 0;
@@ -53,8 +54,9 @@ export class RunController {
   constructor(options: RunControllerOptions) {
     this.#options = options;
     this.#sandbox = new Sandbox(options.container);
-    this.#views = { RunList, RunControls, stop: () => this.stop() };
-    this.#feed = new RunFeed((runs) => options.onRuns(runs, this.#views));
+    this.#feed = new RunFeed((runs: RunRecord[]) => {
+      this.#drawn = drawRuns(options.list, runs, this.#drawn);
+    });
     options.connection.provider.on("status", this.#onStatus);
   }
 
@@ -65,7 +67,7 @@ export class RunController {
 
   /** Runs `code`, named as run by `by`; a language that cannot run is ignored. */
   start(language: LanguageId, code: string, by: string): void {
-    if (!isRunnable(language)) {
+    if (!isRunnableLanguage(language)) {
       this.#options.onRunning(null);
       return;
     }
@@ -84,8 +86,9 @@ export class RunController {
     });
     this.#queue({ t: "start", run, language });
     this.#options.onRunning(startedAt);
+    this.#showTime(startedAt);
     this.#sandbox.run({
-      language: language as RunnableLanguage,
+      language,
       code,
       onOutput: (items, truncated) => {
         this.#feed.output(run, items, truncated);
@@ -97,6 +100,7 @@ export class RunController {
         if (status !== "disconnected") this.#queue({ t: "end", run, status });
         if (this.#currentRun === run) {
           this.#currentRun = null;
+          this.#showTime(null);
           this.#options.onRunning(null);
         }
       },
@@ -115,9 +119,26 @@ export class RunController {
 
   /** Ends any run and removes the sandbox. */
   destroy(): void {
+    this.#showTime(null);
     this.#options.connection.provider.off("status", this.#onStatus);
     clearTimeout(this.#sendTimer);
     this.#sandbox.destroy();
+  }
+
+  /** The running time against the limit, every 100 ms, while a run goes. */
+  #showTime(since: number | null): void {
+    clearInterval(this.#timerInterval);
+    const { timer } = this.#options;
+    const show = () =>
+      timer.textContent = `${formatDuration(Math.max(0, Date.now() - since!))} of ${
+        RUN_TIME_LIMIT_MS / 1000
+      } s`;
+    if (since === null) {
+      timer.textContent = "";
+      return;
+    }
+    show();
+    this.#timerInterval = setInterval(show, 100);
   }
 
   #addOutput(run: string, items: OutputItem[]): void {
