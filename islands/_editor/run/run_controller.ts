@@ -9,7 +9,6 @@ import {
   isRunnableLanguage,
   type OutputItem,
   RUN_TIME_LIMIT_MS,
-  type RunnableLanguage,
   type RunStatus,
 } from "../../../lib/shared/run_output.ts";
 import type { LanguageId } from "../../../lib/shared/languages.ts";
