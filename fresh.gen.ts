@@ -10,6 +10,9 @@ import * as $index from "./routes/index.tsx";
 import * as $metrics from "./routes/metrics.ts";
 import * as $room__roomId_ from "./routes/room/[roomId].tsx";
 import * as $rooms__roomId_ from "./routes/rooms/[roomId].ts";
+import * as $rooms__roomId__code from "./routes/rooms/[roomId]/code.ts";
+import * as $rooms__roomId__rotate from "./routes/rooms/[roomId]/rotate.ts";
+import * as $rooms__roomId__settings from "./routes/rooms/[roomId]/settings.ts";
 import * as $rooms_index from "./routes/rooms/index.ts";
 import * as $run_frame from "./routes/run/frame.ts";
 import * as $ws__roomId_ from "./routes/ws/[roomId].ts";
@@ -28,6 +31,9 @@ const manifest: Manifest = {
     "./routes/metrics.ts": $metrics,
     "./routes/room/[roomId].tsx": $room__roomId_,
     "./routes/rooms/[roomId].ts": $rooms__roomId_,
+    "./routes/rooms/[roomId]/code.ts": $rooms__roomId__code,
+    "./routes/rooms/[roomId]/rotate.ts": $rooms__roomId__rotate,
+    "./routes/rooms/[roomId]/settings.ts": $rooms__roomId__settings,
     "./routes/rooms/index.ts": $rooms_index,
     "./routes/run/frame.ts": $run_frame,
     "./routes/ws/[roomId].ts": $ws__roomId_,

@@ -18,6 +18,7 @@ import { BroadcastChannelBus, LocalBus, PostgresBus, type RoomBus } from "./lib/
 import { RoomRegistry } from "./lib/sync/registry.ts";
 import { StaticFiles } from "./lib/web/static_files.ts";
 import { SyncHub } from "./lib/sync/hub.ts";
+import { RoomSweeper } from "./lib/rooms/room_sweeper.ts";
 
 /** A running server. */
 export interface DuetServer {
@@ -52,6 +53,8 @@ export interface Duet {
   /** The HTTP application: `app.fetch` serves it, `app.request()` calls it in memory. */
   app: Hono<AppEnv>;
   hub: SyncHub;
+  /** Deletes expired rooms; `startServer` starts it. */
+  sweeper: RoomSweeper;
   /**
    * Closes sockets and writes every room; once `idle` resolves (no request
    * in flight any more), closes the bus and the database it opened.
@@ -97,14 +100,18 @@ export async function createDuet(config: Config, options: CreateDuetOptions = {}
     rateLimits: createRateLimits(config.limits),
   });
 
+  const sweeper = new RoomSweeper(rooms, registry, { defaultDays: config.roomTtlDays, logger });
+
   let closing: Promise<void> | undefined;
   return {
     app,
     hub,
+    sweeper,
     close(idle) {
       closing ??= (async () => {
         // Send people elsewhere (1012: reconnect), then write everything.
         hub.closeAll();
+        await sweeper.close();
         try {
           await registry.close();
         } finally {
@@ -141,6 +148,7 @@ export async function startServer(
   const logger = options.logger ?? createLogger();
   const duet = await createDuet(config, { ...options, logger });
   duet.hub.start();
+  duet.sweeper.start();
 
   const abort = new AbortController();
   const server = Deno.serve({

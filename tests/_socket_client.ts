@@ -20,7 +20,11 @@ export interface ConnectOptions {
 }
 
 /** Opens a live-sync socket to a room and syncs a peer over it. */
-export function connect(server: DuetServer, roomId: string, options: ConnectOptions = {}): Client {
+export function connect(
+  server: Pick<DuetServer, "url">,
+  roomId: string,
+  options: ConnectOptions = {},
+): Client {
   const socket = new WebSocket(`${server.url.replace("http", "ws")}/ws/${roomId}`);
   socket.binaryType = "arraybuffer";
   const peer = options.peer ?? new YjsPeer();

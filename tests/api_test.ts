@@ -42,12 +42,14 @@ Deno.test("POST /rooms – stores the language and code it is given", async () =
   const body = await json(response);
   assert.equal(body.roomId, room.roomId);
   assert.deepEqual(Object.keys(body).sort(), [
+    "access",
     "code",
     "createdAt",
     "language",
     "roomId",
     "updatedAt",
   ]);
+  assert.equal(body.access, "edit");
   assert.equal(body.code, "print('hi')\n");
   assert.equal(body.language, "python");
   assert.ok(!Number.isNaN(Date.parse(body.createdAt as string)));
@@ -64,8 +66,9 @@ Deno.test("POST /rooms – a form post answers 303 to the room page", async () =
   await response.body?.cancel();
   assert.equal(response.status, 303);
   const location = response.headers.get("location") ?? "";
-  assert.match(location, /^\/room\/[0-9A-Za-z]{22}$/);
-  const room = await json(await duet.request(`/rooms/${location.slice(6)}`));
+  // The owner key rides in the fragment, which browsers never send to a server.
+  assert.match(location, /^\/room\/[0-9A-Za-z]{22}#owner=[0-9A-Za-z]{22}$/);
+  const room = await json(await duet.request(`/rooms/${location.slice(6, 28)}`));
   assert.equal(room.language, "rust");
 });
 

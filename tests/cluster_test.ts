@@ -8,6 +8,8 @@ import { spawnServer } from "../testing/process.ts";
 import { countLines, Typist } from "./_typist.ts";
 import { waitFor } from "./_wait.ts";
 import { createRoom } from "../testing/rooms.ts";
+import { connect } from "./_socket_client.ts";
+import { CloseCode, MessageType } from "../lib/shared/wire.ts";
 
 const databaseUrl = Deno.env.get("DATABASE_URL");
 const env = { DATABASE_URL: databaseUrl ?? "" };
@@ -120,6 +122,75 @@ Deno.test({
       alice.destroy();
       bob.destroy();
       await admin.end();
+      for (const server of [one, two]) {
+        server.kill("SIGTERM");
+        await server.status;
+      }
+    }
+  },
+});
+
+Deno.test({
+  name: "Cluster – two processes agree on the owner's lock, link rotation and deletion",
+  ignore: !databaseUrl,
+  async fn() {
+    const one = await spawnServer({ env });
+    const two = await spawnServer({ env });
+    const created = await (await fetch(`${one.url}/rooms`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ code: "shared\n" }),
+    })).json();
+    const { roomId, ownerKey } = created;
+    const asOwner = (method: string, path: string, body?: unknown) =>
+      fetch(`${one.url}/rooms/${roomId}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${ownerKey}`, "content-type": "application/json" },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+    // Both on process two: the owner acts through process one.
+    const guest = connect(two, `${roomId}?access=1`);
+    const viewer = connect(two, created.viewUrl.split("/").at(-1));
+    const clients = [guest, viewer];
+    try {
+      await Promise.all(clients.map((client) => client.joined));
+      const locked = await asOwner("PATCH", "/settings", { locked: true });
+      assert.equal(locked.status, 200);
+      await locked.body?.cancel();
+      await waitFor(
+        () =>
+          guest.received.some((message) => message[0] === MessageType.access && message[1] === 2),
+        "process two to hear of the lock",
+      );
+      guest.socket.send(guest.peer.edit((text) => text.insert(0, "guest ")));
+      assert.equal((await guest.closed).code, CloseCode.readOnly);
+      assert.equal(await (await fetch(`${two.url}/rooms/${roomId}/code`)).text(), "shared\n");
+
+      // A new edit link closes, on process two, whoever came through the old one.
+      const unlocked = await asOwner("PATCH", "/settings", { locked: false });
+      await unlocked.body?.cancel();
+      const editor = connect(two, roomId);
+      clients.push(editor);
+      await editor.joined;
+      const rotated = await asOwner("POST", "/rotate", { link: "edit" });
+      const newEditId = (await rotated.json()).editUrl.split("/").at(-1);
+      assert.equal((await editor.closed).code, CloseCode.linkRevoked);
+      const old = await fetch(`${two.url}/rooms/${roomId}`);
+      await old.body?.cancel();
+      assert.equal(old.status, 404);
+
+      // Deleting through process one tells the viewer on process two.
+      const deleted = await fetch(`${one.url}/rooms/${newEditId}`, {
+        method: "DELETE",
+        headers: { authorization: `Bearer ${ownerKey}` },
+      });
+      assert.equal(deleted.status, 204);
+      assert.equal((await viewer.closed).code, CloseCode.roomDeleted);
+      const gone = await fetch(`${two.url}/rooms/${newEditId}`);
+      await gone.body?.cancel();
+      assert.equal(gone.status, 404);
+    } finally {
+      for (const client of clients) client.close();
       for (const server of [one, two]) {
         server.kill("SIGTERM");
         await server.status;

@@ -16,6 +16,9 @@ Deno.test("Wire – the codes that end a session are the 44xx range and 1009, no
   assert.deepEqual(final, [
     "contentRefused",
     "documentTooLarge",
+    "linkRevoked",
+    "readOnly",
+    "roomDeleted",
     "roomFull",
     "roomNotFound",
     "tooBig",

@@ -21,6 +21,8 @@ export interface Config {
   limits: Limits;
   /** Origins besides the server's own whose pages may open live-sync sockets. */
   allowedOrigins: string[];
+  /** Days a room is kept without activity, unless its owner says otherwise; 0 keeps rooms for ever. */
+  roomTtlDays: number;
 }
 
 const blankAsUndefined = (value: unknown) =>
@@ -121,6 +123,9 @@ const EnvSchema = z.object({
     0,
   ),
   DUET_MAX_PRESENCE_BYTES: count("DUET_MAX_PRESENCE_BYTES", DEFAULT_LIMITS.maxPresenceBytes, 256),
+  DUET_ROOM_TTL_DAYS: count("DUET_ROOM_TTL_DAYS", 30, 0).pipe(
+    z.number().max(36_500, "DUET_ROOM_TTL_DAYS must be at most 36500 (100 years)"),
+  ),
 });
 
 /** Thrown by {@linkcode loadConfig} with every problem in one message. */
@@ -181,5 +186,6 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       maxPresenceBytes: value.DUET_MAX_PRESENCE_BYTES,
     },
     allowedOrigins: value.DUET_ALLOWED_ORIGINS ?? [],
+    roomTtlDays: value.DUET_ROOM_TTL_DAYS,
   };
 }

@@ -12,6 +12,7 @@ Deno.test("loadConfig – defaults when nothing is set", () => {
     bus: "local",
     limits: DEFAULT_LIMITS,
     allowedOrigins: [],
+    roomTtlDays: 30,
   });
 });
 
@@ -32,6 +33,7 @@ Deno.test("loadConfig – reads every variable", () => {
     bus: "postgres",
     limits: DEFAULT_LIMITS,
     allowedOrigins: [],
+    roomTtlDays: 30,
   });
 });
 
@@ -130,4 +132,10 @@ Deno.test("loadConfig – names each wrong limit and origin", () => {
       return true;
     },
   );
+});
+
+Deno.test("loadConfig – DUET_ROOM_TTL_DAYS: 0 keeps rooms for ever, negatives are refused", () => {
+  assert.equal(loadConfig({ DUET_ROOM_TTL_DAYS: "0" }).roomTtlDays, 0);
+  assert.equal(loadConfig({ DUET_ROOM_TTL_DAYS: "7" }).roomTtlDays, 7);
+  assert.throws(() => loadConfig({ DUET_ROOM_TTL_DAYS: "-1" }), /DUET_ROOM_TTL_DAYS: .*at least 0/);
 });

@@ -79,6 +79,9 @@ export type RejectionReason =
   | "body_too_large"
   | "idle_timeout"
   | "storage_unavailable"
+  | "read_only"
+  | "link_revoked"
+  | "room_deleted"
   | "internal_error";
 
 /**

@@ -3,26 +3,73 @@ import { DEFAULT_LANGUAGE, languageOr } from "../shared/languages.ts";
 import type { CreateRoomRequest } from "../web/requests.ts";
 import { codeOf, initialDocumentState, languageOf } from "../sync/document.ts";
 import { generateRoomId, isRoomId } from "./room_id.ts";
+import { generateOwnerKey, hashOwnerKey } from "./owner_key.ts";
 import type { RoomRegistry } from "../sync/registry.ts";
-import type { RoomCatalog, RoomRecord } from "./store.ts";
+import type { ResolvedLink, RoomCatalog, RoomRecord } from "./store.ts";
+
+/** A room just made: its record, read-only link id and owner key (shown once). */
+export interface CreatedRoom extends RoomRecord {
+  viewId: string;
+  ownerKey: string;
+}
 
 /**
- * Creates and stores a new room. Its initial code goes into the document
- * here, once; later loads start from what is stored.
+ * Creates and stores a new room with a read-only link and an owner key (only
+ * its hash is stored). Its initial code goes into the document here, once;
+ * later loads start from what is stored.
  */
 export async function createRoom(
   rooms: RoomCatalog,
   request: CreateRoomRequest,
-): Promise<RoomRecord> {
+): Promise<CreatedRoom> {
   const language = request.language ?? DEFAULT_LANGUAGE;
   const code = request.code ?? "";
-  const created = await rooms.create({
+  const viewId = generateRoomId();
+  const ownerKey = generateOwnerKey();
+  const record = await rooms.create({
     roomId: generateRoomId(),
+    viewId,
+    ownerKeyHash: await hashOwnerKey(ownerKey),
     language,
     code,
     state: initialDocumentState(code, language),
   });
-  return { ...created, language };
+  return { ...record, language, viewId, ownerKey };
+}
+
+/** A room as one of its links opens it. */
+export interface OpenedRoom {
+  /** The room as stored (with the live code), its `roomId` the link's id. */
+  record: RoomRecord;
+  /** The room's stored links and settings; `control.roomId` is its internal id. */
+  control: ResolvedLink;
+}
+
+/**
+ * The room that `linkId` (an edit or a read-only link) opens, with the live
+ * code; `undefined` when no room has that link. A malformed id never reaches
+ * the database.
+ */
+export async function openRoom(
+  rooms: RoomCatalog,
+  registry: RoomRegistry,
+  linkId: string,
+): Promise<OpenedRoom | undefined> {
+  if (!isRoomId(linkId)) return undefined;
+  const control = await rooms.resolveLink(linkId);
+  if (!control) return undefined;
+  const record = await findRoom(rooms, registry, control.roomId);
+  if (!record) return undefined;
+  return { record: { ...record, roomId: linkId }, control };
+}
+
+/** Until when a room is kept without activity; `null` for ever. */
+export function keptUntil(
+  control: { keepDays: number | null; activeAt: Date },
+  defaultDays: number,
+): Date | null {
+  const days = control.keepDays ?? defaultDays;
+  return days === 0 ? null : new Date(control.activeAt.getTime() + days * 86_400_000);
 }
 
 /**
@@ -55,7 +102,7 @@ export async function findRoom(
   return current;
 }
 
-/** The address of a room's page, for links people share. */
+/** The address of a room's page, for links people share (edit or read-only alike). */
 export function roomUrl(origin: string, roomId: string): string {
   return `${origin}/room/${roomId}`;
 }

@@ -26,7 +26,29 @@ export const MessageType = {
    * {@linkcode RUNS_PARAM}.
    */
   run: 101,
+  /**
+   * Duet's own: `[type, flags]` ({@linkcode AccessFlag} bits), whether this
+   * connection may edit and whether the room is locked; sent on join and on
+   * every change to connections that asked with {@linkcode ACCESS_PARAM}.
+   */
+  access: 102,
 } as const;
+
+/** Bits of an access message's one number. */
+export const AccessFlag = {
+  /** This connection's edits are accepted. */
+  mayEdit: 1,
+  /** The owner locked the room: only the owner edits. */
+  locked: 2,
+  /** This connection came through the read-only link. */
+  viewOnly: 4,
+} as const;
+
+/** Query parameter (`=1`) by which a socket asks for access messages. */
+export const ACCESS_PARAM = "access";
+
+/** Query parameter carrying the owner's proof of the key (see `owner_proof.ts`). */
+export const OWNER_PARAM = "owner";
 
 /** What a durability message says (its second varuint). */
 export const DurabilityStatus = {
@@ -57,8 +79,14 @@ export const CloseCode = {
   serviceRestart: 1012,
   /** Changes cannot be saved right now; the client reconnects and sends them again. */
   tryAgainLater: 1013,
+  /** The owner rotated or turned off the link this connection came through. */
+  linkRevoked: 4401,
+  /** A document change from a connection that may not edit (read-only link, locked room). */
+  readOnly: 4403,
   /** The room was deleted or never existed. */
   roomNotFound: 4404,
+  /** The owner deleted the room, or it expired, while this connection was in it. */
+  roomDeleted: 4410,
   /** The room has reached its size limit; the page says so and stops retrying. */
   documentTooLarge: 4413,
   /** An update puts content in the document that Duet cannot show or does not use. */

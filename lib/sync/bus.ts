@@ -19,6 +19,8 @@ export interface RoomBusHandlers {
   awareness(roomId: string, message: Uint8Array): void;
   /** The bus was away and is back: notifications may have been missed. */
   reconnected(): void;
+  /** Room `roomId`'s links, lock or existence changed: read them again. */
+  roomChanged?(roomId: string): void;
 }
 
 /**
@@ -33,6 +35,8 @@ export interface RoomBus {
   publishUpdate(roomId: string, seq: number): void;
   /** Shares an awareness message with the others. */
   publishAwareness(roomId: string, message: Uint8Array): void;
+  /** Tells the others a room's links, lock or existence changed (absent: one process). */
+  publishRoomChange?(roomId: string): void;
   subscribe(handlers: RoomBusHandlers): void;
   close(): Promise<void>;
 }
@@ -133,7 +137,14 @@ function parseUpdate(
 }
 
 /** Channel names Duet uses on PostgreSQL. */
-export const BUS_CHANNELS = { updates: "duet_updates", awareness: "duet_awareness" } as const;
+export const BUS_CHANNELS = {
+  updates: "duet_updates",
+  awareness: "duet_awareness",
+  rooms: "duet_rooms",
+} as const;
+
+/** A room change notice's payload is a room id; anything else is ignored. */
+const ROOM_ID_PAYLOAD = /^[0-9A-Za-z]{1,64}$/;
 
 /**
  * Several processes on one PostgreSQL: `LISTEN`/`NOTIFY`. Update
@@ -169,6 +180,12 @@ export class PostgresBus implements RoomBus {
     this.#batcher.add(roomId, message);
   }
 
+  publishRoomChange(roomId: string): void {
+    this.#connection.notify(BUS_CHANNELS.rooms, roomId).catch((error) =>
+      this.#logger.warn("bus_publish_failed", { error })
+    );
+  }
+
   subscribe(handlers: RoomBusHandlers): void {
     let connections = 0;
     const onListen = () => {
@@ -192,6 +209,9 @@ export class PostgresBus implements RoomBus {
             // Not base64: ignore, as with any malformed bus message.
           }
         }
+      }, () => {}),
+      this.#connection.listen(BUS_CHANNELS.rooms, (payload) => {
+        if (ROOM_ID_PAYLOAD.test(payload)) handlers.roomChanged?.(payload);
       }, () => {}),
     ];
     for (const promise of listening) {
@@ -232,6 +252,10 @@ export class BroadcastChannelBus implements RoomBus {
     this.#batcher.add(roomId, message);
   }
 
+  publishRoomChange(roomId: string): void {
+    this.#channel.postMessage({ kind: "room", payload: roomId });
+  }
+
   subscribe(handlers: RoomBusHandlers): void {
     this.#channel.onmessage = (event: MessageEvent) => {
       const { kind, payload } = event.data ?? {};
@@ -239,6 +263,8 @@ export class BroadcastChannelBus implements RoomBus {
       if (kind === "update") {
         const update = parseUpdate(payload);
         if (update) handlers.update(update.roomId, update.seq, update.sentAt);
+      } else if (kind === "room") {
+        if (ROOM_ID_PAYLOAD.test(payload)) handlers.roomChanged?.(payload);
       } else if (kind === "awareness") {
         const envelope = parseEnvelope(payload, this.#process);
         for (const message of envelope?.a ?? []) {

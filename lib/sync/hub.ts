@@ -29,6 +29,14 @@ export interface AcceptOptions {
   wantsRuns?: boolean;
   /** The client's address key (see `addressKey`), for the per-address limit. */
   address?: string;
+  /** `view`: the connection came through the read-only link. */
+  access?: "edit" | "view";
+  /** The connection proved it holds the owner key. */
+  owner?: boolean;
+  /** The link it came through (closed when that link is rotated or disabled). */
+  linkId?: string;
+  /** Send access messages (type 101). */
+  wantsAccess?: boolean;
 }
 
 /** What one message of a kind counts towards. */
@@ -126,6 +134,11 @@ export class SyncHub {
       savedClientId: options.savedClientId,
       wantsRuns: options.wantsRuns,
       address: options.address,
+      access: options.access,
+      owner: options.owner,
+      linkId: options.linkId,
+      wantsAccess: options.wantsAccess,
+      close: (error) => this.#reject(connection, error),
       inbox: new MessageThrottle({
         ratePerSecond: limits.messagesPerSecond,
         burst: 2 * limits.messagesPerSecond,
@@ -165,6 +178,8 @@ export class SyncHub {
         }
         this.#drain(connection);
       }).catch((error) => {
+        // The room refused this participant (its link was revoked meanwhile, say).
+        if (error instanceof ProtocolError) return this.#reject(connection, error);
         this.#logger.error("room_load_failed", { roomId, error });
         // 1011: the client retries later; the room is never created empty.
         if (socket.readyState === WebSocket.OPEN) {

@@ -37,7 +37,18 @@ const REASONS_BY_CODE: Record<number, RejectionReason> = {
   [CloseCode.roomFull]: "room_full",
   [CloseCode.internalError]: "internal_error",
   [CloseCode.tryAgainLater]: "storage_unavailable",
+  [CloseCode.readOnly]: "read_only",
+  [CloseCode.linkRevoked]: "link_revoked",
+  [CloseCode.roomDeleted]: "room_deleted",
 };
+
+/** An access message: {@linkcode AccessFlag} bits. */
+export function encodeAccess(flags: number): Uint8Array {
+  const encoder = encoding.createEncoder();
+  encoding.writeVarUint(encoder, MessageType.access);
+  encoding.writeVarUint(encoder, flags);
+  return encoding.toUint8Array(encoder);
+}
 
 /** Sync step 1: our state vector, asking the peer for what we lack. */
 export function encodeSyncStep1(doc: Y.Doc): Uint8Array {

@@ -110,8 +110,12 @@ export class RoomRegistry {
       },
       reconnected: () => {
         // Notifications may have been missed while the listener was away.
-        for (const entry of this.#rooms.values()) this.#catchUp(entry);
+        for (const entry of this.#rooms.values()) {
+          this.#catchUp(entry);
+          this.#refreshAccess(entry.roomId);
+        }
       },
+      roomChanged: (roomId) => this.#refreshAccess(roomId),
     });
   }
 
@@ -135,6 +139,11 @@ export class RoomRegistry {
   /** Bytes of updates waiting for the database. */
   get pendingBytes(): number {
     return this.#log.pendingBytes;
+  }
+
+  /** The ids of the rooms in memory. */
+  get roomIds(): string[] {
+    return [...this.#rooms.keys()];
   }
 
   /** The room if it is in memory. */
@@ -172,6 +181,33 @@ export class RoomRegistry {
     if (entry.room.size === 0) this.#evictLater(entry);
   }
 
+  /**
+   * The owner changed the room's links or lock, or deleted it: applies the
+   * stored state to the room if it is open here (closing connections whose
+   * link no longer opens it) and tells the other processes to do the same.
+   */
+  async roomChanged(roomId: string): Promise<void> {
+    this.#bus?.publishRoomChange?.(roomId);
+    await this.#applyAccess(roomId);
+  }
+
+  #refreshAccess(roomId: string): void {
+    this.#applyAccess(roomId).catch((error) =>
+      this.#logger.error("room_access_refresh_failed", { roomId, error })
+    );
+  }
+
+  async #applyAccess(roomId: string): Promise<void> {
+    if (!this.#store.control) return;
+    // A room loading now reads the new state itself; wait so it is not missed.
+    await this.#loading.get(roomId);
+    if (!this.#rooms.has(roomId)) return;
+    const links = await this.#store.control(roomId);
+    this.#rooms.get(roomId)?.room.setAccess(
+      links && { editId: links.editId, viewId: links.viewId, locked: links.locked },
+    );
+  }
+
   /** Stops taking participants, writes everything and compacts open rooms. */
   async close(): Promise<void> {
     this.#closed = true;
@@ -200,6 +236,7 @@ export class RoomRegistry {
             updates: stored.updates.map((row) => row.update),
             language: languageOr(stored.language),
             hooks: this.#hooksFor(roomId),
+            links: stored.links,
           }),
           knownSeq: stored.updates.at(-1)?.seq ?? stored.snapshotSeq,
           snapshotSeq: stored.snapshotSeq,

@@ -15,6 +15,7 @@ import { DEFAULT_LIMITS } from "../ops/limits.ts";
 import { CODE_TEXT, codeOf, languageOf, SETTINGS_MAP } from "./document.ts";
 import {
   decodeMessage,
+  encodeAccess,
   encodeAwareness,
   encodeSaved,
   encodeStorageUnavailable,
@@ -22,7 +23,7 @@ import {
   encodeUpdate,
   ProtocolError,
 } from "./protocol.ts";
-import { CloseCode, MessageType } from "../shared/wire.ts";
+import { AccessFlag, CloseCode, MessageType } from "../shared/wire.ts";
 import { checkUpdate } from "./update_guard.ts";
 import { RunHistory } from "./run_history.ts";
 import {
@@ -42,6 +43,23 @@ export interface Participant {
   readonly savedClientId?: number;
   /** Whether this connection hears runs (it asked with `?runs=1`). */
   readonly wantsRuns?: boolean;
+  /** `view`: came through the read-only link, never edits. Default `edit`. */
+  readonly access?: "edit" | "view";
+  /** Proved it holds the owner key: edits even while the room is locked. */
+  readonly owner?: boolean;
+  /** The link it came through, so that rotating or disabling that link closes it. */
+  readonly linkId?: string;
+  /** Wants access messages (`?access=1`): whether it may edit, live. */
+  readonly wantsAccess?: boolean;
+  /** Ends this participant's connection with a close code (the hub closes the socket). */
+  close?(error: ProtocolError): void;
+}
+
+/** Which links open a room and whether it is locked (see `RoomLinks` in storage). */
+export interface RoomAccess {
+  editId: string;
+  viewId: string | null;
+  locked: boolean;
 }
 
 /** Origin of changes that came from another process through the bus. */
@@ -85,6 +103,8 @@ export interface RoomOptions {
   language: LanguageId;
   /** Where changes go; default {@linkcode IN_MEMORY_ONLY}. */
   hooks?: RoomHooks;
+  /** Links and lock; without them every participant may edit. */
+  links?: RoomAccess;
 }
 
 /** Limits {@linkcode Room.receive} holds a participant's messages to. */
@@ -134,6 +154,8 @@ export class Room {
   #owners = new Map<number, Participant>();
   #documentSize?: DocumentSize;
   #runs = new RunHistory<Participant>();
+  #links?: RoomAccess;
+  #deleted = false;
 
   constructor(roomId: string, options: RoomOptions) {
     this.roomId = roomId;
@@ -144,6 +166,7 @@ export class Room {
     }, REMOTE_ORIGIN);
     this.#fallbackLanguage = options.language;
     const hooks = this.#hooks = options.hooks ?? IN_MEMORY_ONLY;
+    this.#links = options.links;
     this.awareness = new awarenessProtocol.Awareness(this.doc);
     // The server is not a person in the room.
     this.awareness.setLocalState(null);
@@ -196,7 +219,10 @@ export class Room {
    * answers with step 2: the client counts itself synced only then.
    */
   join(participant: Participant): void {
+    const refused = this.#refusal(participant);
+    if (refused) throw refused;
     this.#participants.set(participant, new Set());
+    if (participant.wantsAccess) participant.send(encodeAccess(this.#accessFlags(participant)));
     participant.send(encodeSyncStep1(this.doc));
     const states = [...this.awareness.getStates().keys()];
     if (states.length) {
@@ -275,6 +301,35 @@ export class Room {
     return FULLY_ACCEPTED;
   }
 
+  /** Whether the owner locked the room. */
+  get locked(): boolean {
+    return this.#links?.locked ?? false;
+  }
+
+  /** Whether `participant`'s document changes are accepted. */
+  mayEdit(participant: Participant): boolean {
+    if (participant.access === "view") return false;
+    return !this.locked || participant.owner === true;
+  }
+
+  /**
+   * Applies new links and lock (`undefined`: the room was deleted). Closes
+   * the participants whose link no longer opens the room (all of them for a
+   * deleted room) and tells the rest, who asked, whether they may edit now.
+   */
+  setAccess(links: RoomAccess | undefined): void {
+    if (links === undefined) this.#deleted = true;
+    else this.#links = links;
+    for (const participant of [...this.#participants.keys()]) {
+      const refused = this.#refusal(participant);
+      if (refused) {
+        participant.close?.(refused);
+        continue;
+      }
+      if (participant.wantsAccess) participant.send(encodeAccess(this.#accessFlags(participant)));
+    }
+  }
+
   /** Applies an update another process logged. */
   applyRemoteUpdate(update: Uint8Array): void {
     Y.applyUpdate(this.doc, update, REMOTE_ORIGIN);
@@ -331,6 +386,28 @@ export class Room {
     this.doc.destroy();
   }
 
+  /** Why `participant` may not be in the room now; `undefined` when it may. */
+  #refusal(participant: Participant): ProtocolError | undefined {
+    if (this.#deleted) {
+      return new ProtocolError("This room was deleted", CloseCode.roomDeleted);
+    }
+    const links = this.#links;
+    if (!links || participant.linkId === undefined) return undefined;
+    const valid = participant.access === "view"
+      ? participant.linkId === links.viewId
+      : participant.linkId === links.editId;
+    return valid ? undefined : new ProtocolError(
+      "The owner changed this room's link: ask them for the new one",
+      CloseCode.linkRevoked,
+    );
+  }
+
+  #accessFlags(participant: Participant): number {
+    return (this.mayEdit(participant) ? AccessFlag.mayEdit : 0) |
+      (this.locked ? AccessFlag.locked : 0) |
+      (participant.access === "view" ? AccessFlag.viewOnly : 0);
+  }
+
   /**
    * Whether `participant` may send presence for `clientId`. The first id it
    * announces is its identity; ids of other people (and the server's) are
@@ -355,6 +432,7 @@ export class Room {
   ): void {
     let reply: Uint8Array | undefined;
     let update: Uint8Array | undefined;
+    let step2 = false;
     try {
       const step = decoding.readVarUint(decoder);
       if (step === syncProtocol.messageYjsSyncStep1) {
@@ -367,6 +445,7 @@ export class Room {
         step === syncProtocol.messageYjsSyncStep2 ||
         step === syncProtocol.messageYjsUpdate
       ) {
+        step2 = step === syncProtocol.messageYjsSyncStep2;
         update = decoding.readVarUint8Array(decoder);
       } else {
         throw new ProtocolError(`Unknown sync message type ${step}`);
@@ -387,6 +466,18 @@ export class Room {
           name === CODE_TEXT || name === SETTINGS_MAP || this.doc.share.has(name),
         document: this.doc,
       });
+      if (!this.mayEdit(participant)) {
+        // A read-only client's sync step 2 answers ours with what it has: for
+        // an honest one, only what the room already holds. That is let
+        // through (unapplied); any real change is refused.
+        if (step2 && changesNothing(this.doc, update)) return;
+        throw new ProtocolError(
+          participant.access === "view"
+            ? "This link is read-only: the change was not applied"
+            : "The owner locked this room: the change was not applied",
+          CloseCode.readOnly,
+        );
+      }
       this.#documentSize ??= new DocumentSize(this.doc);
       this.#documentSize.check(
         update,
@@ -460,4 +551,33 @@ export class Room {
       if (participant !== except) participant.send(message);
     }
   }
+}
+
+/**
+ * Whether applying `update` (already checked by the update guard) would leave
+ * `doc` as it is: every struct already known and every deleted range already
+ * deleted. Costs the update's size times a binary search, never the
+ * document's size.
+ */
+export function changesNothing(doc: Y.Doc, update: Uint8Array): boolean {
+  const { structs, ds } = Y.decodeUpdate(update);
+  for (const struct of structs) {
+    if (struct instanceof Y.Skip) continue;
+    if (struct.id.clock + struct.length > Y.getState(doc.store, struct.id.client)) return false;
+  }
+  for (const [client, ranges] of ds.clients) {
+    const known = doc.store.clients.get(client);
+    for (const { clock, len } of ranges) {
+      if (len === 0) continue;
+      if (!known || clock + len > Y.getState(doc.store, client)) return false;
+      let index = Y.findIndexSS(known, clock);
+      let covered = clock;
+      while (covered < clock + len) {
+        const struct = known[index++];
+        if (!struct.deleted) return false;
+        covered = struct.id.clock + struct.length;
+      }
+    }
+  }
+  return true;
 }

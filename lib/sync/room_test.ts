@@ -3,8 +3,9 @@ import * as awarenessProtocol from "y-protocols/awareness";
 import * as Y from "yjs";
 import { YjsPeer } from "../../tests/_yjs_peer.ts";
 import { initialDocumentState } from "./document.ts";
-import { Room } from "./room.ts";
+import { changesNothing, Room } from "./room.ts";
 import { ProtocolError } from "./protocol.ts";
+import { AccessFlag, CloseCode, MessageType } from "../shared/wire.ts";
 
 function roomWith(code: string): Room {
   return new Room("room", {
@@ -341,4 +342,130 @@ Deno.test("Room – hands accepted updates and presence to its hooks, and asks b
   room.destroy();
   alice.destroy();
   elsewhere.destroy();
+});
+
+/** A peer as the hub makes it: with a link, an access and a way to be closed. */
+class LinkedPeer extends YjsPeer {
+  closedWith: ProtocolError[] = [];
+  constructor(
+    readonly linkId: string,
+    readonly access: "edit" | "view" = "edit",
+    readonly owner = false,
+    readonly wantsAccess = true,
+  ) {
+    super();
+  }
+  close(error: ProtocolError): void {
+    this.closedWith.push(error);
+  }
+  /** The flags of the access messages received. */
+  get accessFlags(): number[] {
+    return this.received.filter((message) => message[0] === MessageType.access).map((m) => m[1]);
+  }
+}
+
+function linkedRoom(code: string, locked = false): Room {
+  return new Room("room", {
+    state: initialDocumentState(code, "python"),
+    language: "python",
+    links: { editId: "edit1", viewId: "view1", locked },
+  });
+}
+
+/** Joins and syncs both ways, answering the server's step 1 with the peer's step 2. */
+function joinSynced(room: Room, peer: YjsPeer): void {
+  room.join(peer);
+  room.receive(peer, peer.step1());
+  for (const reply of peer.replies.splice(0)) room.receive(peer, reply);
+}
+
+Deno.test("changesNothing – known structs and deletes are nothing; anything new is something", () => {
+  const doc = new Y.Doc();
+  const text = doc.getText("code");
+  text.insert(0, "hello world");
+  text.delete(0, 6);
+  const copy = new Y.Doc();
+  Y.applyUpdate(copy, Y.encodeStateAsUpdate(doc));
+  assert.equal(changesNothing(doc, Y.encodeStateAsUpdate(copy)), true, "the whole state again");
+  assert.equal(changesNothing(doc, Y.encodeStateAsUpdate(copy, Y.encodeStateVector(doc))), true);
+  // A new insert.
+  const insert = new Y.Doc();
+  Y.applyUpdate(insert, Y.encodeStateAsUpdate(doc));
+  let captured: Uint8Array | undefined;
+  insert.on("update", (update: Uint8Array) => captured = update);
+  insert.getText("code").insert(0, "!");
+  assert.equal(changesNothing(doc, captured!), false, "a new character");
+  // A delete of text still there (its delete set names known, live items).
+  insert.getText("code").delete(1, 2);
+  assert.equal(changesNothing(doc, captured!), false, "a delete of live text");
+  // A delete already applied, sent again.
+  const again = Y.encodeStateAsUpdate(doc, Y.encodeStateVector(doc));
+  assert.equal(changesNothing(doc, again), true, "only the delete set, all of it known");
+  const empty = new Y.Doc();
+  assert.equal(changesNothing(empty, again), false, "deletes of items the room lacks");
+  for (const d of [doc, copy, insert, empty]) d.destroy();
+});
+
+Deno.test("Room – a view-only participant syncs, but every change it sends is refused (4403)", () => {
+  const room = linkedRoom("print(1)");
+  const viewer = new LinkedPeer("view1", "view");
+  joinSynced(room, viewer);
+  assert.equal(viewer.text, "print(1)");
+  assert.deepEqual(viewer.accessFlags, [AccessFlag.viewOnly]);
+  assert.throws(
+    () => room.receive(viewer, viewer.edit((text) => text.insert(0, "x"))),
+    (error: unknown) => error instanceof ProtocolError && error.closeCode === CloseCode.readOnly,
+  );
+  // A "step 2" that carries a change is refused the same way.
+  const forged = viewer.edit((text) => text.insert(0, "y"));
+  forged[1] = 1;
+  assert.throws(() => room.receive(viewer, forged), /read-only/);
+  assert.equal(room.code, "print(1)");
+  room.destroy();
+  viewer.destroy();
+});
+
+Deno.test("Room – locked: only the owner edits; unlocking lets the others again, and they are told", () => {
+  const room = linkedRoom("", true);
+  const owner = new LinkedPeer("edit1", "edit", true);
+  const guest = new LinkedPeer("edit1", "edit", false);
+  joinSynced(room, owner);
+  joinSynced(room, guest);
+  assert.deepEqual(owner.accessFlags, [AccessFlag.mayEdit | AccessFlag.locked]);
+  assert.deepEqual(guest.accessFlags, [AccessFlag.locked]);
+  room.receive(owner, owner.edit((text) => text.insert(0, "owner")));
+  assert.equal(room.code, "owner");
+  assert.throws(
+    () => room.receive(guest, guest.edit((text) => text.insert(0, "guest"))),
+    (error: unknown) => error instanceof ProtocolError && error.closeCode === CloseCode.readOnly,
+  );
+  assert.equal(room.code, "owner");
+  room.setAccess({ editId: "edit1", viewId: "view1", locked: false });
+  assert.equal(guest.accessFlags.at(-1), AccessFlag.mayEdit);
+  const late = new LinkedPeer("edit1");
+  joinSynced(room, late);
+  room.receive(late, late.edit((text) => text.insert(0, "late ")));
+  assert.equal(room.code, "late owner");
+  room.destroy();
+  for (const peer of [owner, guest, late]) peer.destroy();
+});
+
+Deno.test("Room – a rotated link closes its participants (4401), a deleted room everyone (4410)", () => {
+  const room = linkedRoom("");
+  const editor = new LinkedPeer("edit1");
+  const viewer = new LinkedPeer("view1", "view");
+  joinSynced(room, editor);
+  joinSynced(room, viewer);
+  room.setAccess({ editId: "edit2", viewId: "view1", locked: false });
+  assert.deepEqual(editor.closedWith.map((error) => error.closeCode), [CloseCode.linkRevoked]);
+  assert.equal(viewer.closedWith.length, 0);
+  // Whoever resolved the old link just before cannot join after.
+  assert.throws(() => room.join(new LinkedPeer("edit1")), /changed this room's link/);
+  room.join(new LinkedPeer("edit2"));
+  room.setAccess(undefined);
+  assert.deepEqual(viewer.closedWith.map((error) => error.closeCode), [CloseCode.roomDeleted]);
+  assert.throws(() => room.join(new LinkedPeer("edit2")), /deleted/);
+  room.destroy();
+  editor.destroy();
+  viewer.destroy();
 });

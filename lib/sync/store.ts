@@ -22,11 +22,23 @@ export interface AppendedRange {
   lastSeq: number;
 }
 
+/** Which links open a room, and whether it is locked. */
+export interface RoomLinks {
+  /** The link that lets people edit. */
+  editId: string;
+  /** The read-only link, `null` when the owner turned it off. */
+  viewId: string | null;
+  /** Only the owner may edit. */
+  locked: boolean;
+}
+
 /** A room's stored document: the snapshot and the log rows after it. */
 export interface StoredRoom {
   state: Uint8Array;
   /** The language id as stored; readers narrow it (see `languageOr`). */
   language: string;
+  /** Which links open the room; absent means whoever reaches it edits. */
+  links?: RoomLinks;
   /** The last log row the snapshot covers. */
   snapshotSeq: number;
   updates: LoggedUpdate[];
@@ -64,4 +76,6 @@ export interface RoomStore extends UpdateLogStore {
   readUpdates(roomId: string, afterSeq: number): Promise<LoggedUpdate[]>;
   /** Stores `snapshot` as covering the log up to `snapshot.seq`; false when another did or does. */
   compact(roomId: string, snapshot: RoomSnapshot & { seq: number }): Promise<boolean>;
+  /** The room's current links and lock; `undefined` once it is deleted. Absent: links never change. */
+  control?(roomId: string): Promise<RoomLinks | undefined>;
 }

@@ -5,13 +5,14 @@ import { type Handlers, publicOrigin } from "../../lib/web/app.ts";
 import { HttpError } from "../../lib/web/errors.ts";
 import { Island } from "../../lib/web/islands.tsx";
 import type { PageProps } from "../../lib/web/render.tsx";
-import { findRoom, roomUrl } from "../../lib/rooms/service.ts";
+import { openRoom, roomUrl } from "../../lib/rooms/service.ts";
 
 export const handler: Handlers = {
   async GET(c) {
     const roomId = c.req.param("roomId") ?? "";
-    const room = await findRoom(c.var.services.rooms, c.var.services.registry, roomId);
-    if (!room) throw new HttpError(404, "Room not found");
+    const opened = await openRoom(c.var.services.rooms, c.var.services.registry, roomId);
+    if (!opened) throw new HttpError(404, "Room not found");
+    const room = opened.record;
     const data: EditorProps = {
       roomId,
       language: room.language,

@@ -35,7 +35,8 @@ export const handler: Handlers = {
       const parsed = FormSchema.safeParse({ language: form.language || undefined });
       if (!parsed.success) throw new HttpError(400, "Unknown language");
       const room = await createRoom(c.var.services.rooms, parsed.data);
-      return c.redirect(`/room/${room.roomId}`, 303);
+      // The fragment never reaches a server: the page keeps the key and drops it.
+      return c.redirect(`/room/${room.roomId}#owner=${room.ownerKey}`, 303);
     }
     if (type !== "" && type !== "application/json") {
       throw new HttpError(415, `Send JSON (application/json), not ${type}`);
@@ -44,8 +45,16 @@ export const handler: Handlers = {
     const schema = requestSchemas(limits.maxDocumentBytes).createRoom;
     const request = text.trim() === "" ? {} : parseJsonRequest(schema, text);
     const room = await createRoom(c.var.services.rooms, request);
-    const url = roomUrl(publicOrigin(c), room.roomId);
+    const origin = publicOrigin(c);
+    const url = roomUrl(origin, room.roomId);
     c.header("location", url);
-    return c.json({ roomId: room.roomId, url, language: room.language }, 201);
+    c.header("cache-control", "no-store");
+    return c.json({
+      roomId: room.roomId,
+      url,
+      viewUrl: roomUrl(origin, room.viewId),
+      ownerKey: room.ownerKey,
+      language: room.language,
+    }, 201);
   },
 };

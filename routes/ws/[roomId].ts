@@ -3,12 +3,22 @@ import { clientAddress, type Handlers } from "../../lib/web/app.ts";
 import { HttpError } from "../../lib/web/errors.ts";
 import { isAllowedOrigin } from "../../lib/web/origin_policy.ts";
 import { isRoomId } from "../../lib/rooms/room_id.ts";
-import { RUNS_PARAM, SAVED_CLIENT_PARAM } from "../../lib/shared/wire.ts";
+import {
+  ACCESS_PARAM,
+  OWNER_PARAM,
+  RUNS_PARAM,
+  SAVED_CLIENT_PARAM,
+} from "../../lib/shared/wire.ts";
+import { verifyOwnerSocketProof } from "../../lib/rooms/owner_key.ts";
 
-// `?saved=<clientID>`: the page wants save receipts for that Yjs client's
-// edits; `?runs=1`: it shows the room's runs.
+// `?saved=<clientID>`: the page wants save receipts for that Yjs client's edits.
+// `?access=1`: it wants to hear whether it may edit. `?owner=<proof>`: it holds
+// the owner key (see lib/shared/owner_proof.ts) and edits while the room is locked.
+// `?runs=1`: it shows the room's runs.
 const QuerySchema = z.object({
   [SAVED_CLIENT_PARAM]: z.coerce.number().int().nonnegative().max(2 ** 32).optional(),
+  [ACCESS_PARAM]: z.literal("1").optional(),
+  [OWNER_PARAM]: z.string().max(100).optional(),
   [RUNS_PARAM]: z.literal("1").optional(),
 });
 
@@ -19,7 +29,7 @@ export const handler: Handlers = {
       throw new HttpError(400, "This address takes WebSocket connections only");
     }
     const roomId = c.req.param("roomId") ?? "";
-    const { rooms, registry, hub, config } = c.var.services;
+    const { rooms, hub, config } = c.var.services;
     // Only other web pages are refused: browsers always send Origin, scripts
     // need not, and the room id is the key anyway.
     const origin = c.req.header("origin");
@@ -34,9 +44,12 @@ export const handler: Handlers = {
         reason: "origin_refused",
       });
     }
-    const exists = isRoomId(roomId) &&
-      (registry.get(roomId) !== undefined || await rooms.exists(roomId));
-    if (!exists) throw new HttpError(404, "Room not found");
+    // The id is a link: the edit or the read-only one, of the room's current links.
+    const link = isRoomId(roomId) ? await rooms.resolveLink(roomId) : undefined;
+    if (!link) throw new HttpError(404, "Room not found");
+    const query = QuerySchema.safeParse(c.req.query());
+    const owner = query.success && query.data[OWNER_PARAM] !== undefined &&
+      await verifyOwnerSocketProof(query.data[OWNER_PARAM], link.ownerKeyHash, Date.now());
     // Counted and accepted with no await in between, so the limit holds.
     const address = clientAddress(c);
     const { maxConnectionsPerAddress, idleTimeoutSeconds } = config.limits;
@@ -51,11 +64,14 @@ export const handler: Handlers = {
     const { socket, response } = Deno.upgradeWebSocket(c.req.raw, {
       idleTimeout: idleTimeoutSeconds,
     });
-    const query = QuerySchema.safeParse(c.req.query());
-    hub.accept(roomId, socket, {
+    hub.accept(link.roomId, socket, {
       savedClientId: query.success ? query.data[SAVED_CLIENT_PARAM] : undefined,
       wantsRuns: query.success && query.data[RUNS_PARAM] === "1",
       address,
+      access: link.access,
+      owner,
+      linkId: roomId,
+      wantsAccess: query.success && query.data[ACCESS_PARAM] === "1",
     });
     return response;
   },
