@@ -123,3 +123,52 @@ function frame(payload: Uint8Array): Uint8Array {
   for (let i = 0; i < length; i++) bytes[header.length + 4 + i] = payload[i] ^ mask[i % 4];
   return bytes;
 }
+
+/** One frame the server sent: its opcode (2 binary, 8 close) and payload. */
+export interface ServerFrame {
+  opcode: number;
+  payload: Uint8Array;
+  /** For a close frame, its code. */
+  closeCode?: number;
+}
+
+/** Reads the server's frames one by one, starting with those that came with the handshake. */
+export function frameReader(socket: RawSocket): { next(): Promise<ServerFrame | null> } {
+  let bytes = socket.rest;
+  const buffer = new Uint8Array(64 * 1024);
+  const more = async (): Promise<boolean> => {
+    const n = await socket.conn.read(buffer).catch(() => null);
+    if (n === null) return false;
+    bytes = Uint8Array.of(...bytes, ...buffer.subarray(0, n));
+    return true;
+  };
+  return {
+    async next() {
+      while (true) {
+        // Server frames are not masked.
+        if (bytes.length >= 2) {
+          let length = bytes[1] & 0x7f;
+          let offset = 2;
+          if (length === 126 && bytes.length >= 4) {
+            length = (bytes[2] << 8) | bytes[3];
+            offset = 4;
+          } else if (length === 127 && bytes.length >= 10) {
+            length = Number(new DataView(bytes.buffer, bytes.byteOffset + 2, 8).getBigUint64(0));
+            offset = 10;
+          }
+          if ((length < 126 || offset > 2) && bytes.length >= offset + length) {
+            const opcode = bytes[0] & 0x0f;
+            const payload = bytes.slice(offset, offset + length);
+            bytes = bytes.slice(offset + length);
+            return {
+              opcode,
+              payload,
+              closeCode: opcode === 8 && length >= 2 ? (payload[0] << 8) | payload[1] : undefined,
+            };
+          }
+        }
+        if (!await more()) return null;
+      }
+    },
+  };
+}

@@ -63,6 +63,8 @@ interface Connection extends Participant {
   closing: boolean;
   /** Has left its room (which may happen before the socket finishes closing). */
   left: boolean;
+  /** Holds one of its room's `maxPeoplePerRoom` places. */
+  seated?: boolean;
 }
 
 /**
@@ -78,6 +80,8 @@ export class SyncHub {
   #metrics?: DuetMetrics;
   #clock: Clock;
   #connections = new Set<Connection>();
+  /** Places taken per room: joined, or waiting for the room to load. */
+  #seats = new Map<string, number>();
   /** Open sockets per client address key. */
   #addresses = new Map<string, number>();
   #keepAliveTimer?: ReturnType<typeof setInterval>;
@@ -157,7 +161,9 @@ export class SyncHub {
       this.#addresses.set(options.address, this.#connectionsFrom(options.address) + 1);
     }
     socket.onopen = () => {
-      if ((this.#registry.get(roomId)?.size ?? 0) >= limits.maxPeoplePerRoom) {
+      // A seat is taken now, not once the room has loaded: joins that arrive
+      // while it loads are counted in order, so the first ones get in.
+      if (!this.#takeSeat(connection)) {
         this.#reject(connection, this.#roomFull());
         return;
       }
@@ -171,11 +177,6 @@ export class SyncHub {
           return;
         }
         connection.room = room;
-        // Others may have joined while the room was loading.
-        if (room.size > limits.maxPeoplePerRoom) {
-          this.#reject(connection, this.#roomFull());
-          return;
-        }
         this.#drain(connection);
       }).catch((error) => {
         // The room refused this participant (its link was revoked meanwhile, say).
@@ -225,6 +226,7 @@ export class SyncHub {
       // Deno can report one close twice (the close frame, then the peer going).
       if (!this.#connections.delete(connection)) return;
       this.#stop(connection);
+      this.#releaseSeat(connection);
       if (connection.address !== undefined) {
         const left = this.#connectionsFrom(connection.address) - 1;
         if (left > 0) this.#addresses.set(connection.address, left);
@@ -331,6 +333,7 @@ export class SyncHub {
   #reject(connection: Connection, error: ProtocolError): void {
     if (connection.closing) return;
     this.#stop(connection);
+    this.#releaseSeat(connection);
     this.#logger.warn("connection_rejected", {
       roomId: connection.roomId,
       reason: error.reason,
@@ -360,6 +363,23 @@ export class SyncHub {
     if (!connection.room || connection.left) return;
     connection.left = true;
     this.#registry.leave(connection.roomId, connection);
+  }
+
+  /** Takes one of the room's places for the connection; false when the room is full. */
+  #takeSeat(connection: Connection): boolean {
+    const taken = this.#seats.get(connection.roomId) ?? 0;
+    if (taken >= this.#limits.maxPeoplePerRoom) return false;
+    this.#seats.set(connection.roomId, taken + 1);
+    connection.seated = true;
+    return true;
+  }
+
+  #releaseSeat(connection: Connection): void {
+    if (!connection.seated) return;
+    connection.seated = false;
+    const left = (this.#seats.get(connection.roomId) ?? 1) - 1;
+    if (left > 0) this.#seats.set(connection.roomId, left);
+    else this.#seats.delete(connection.roomId);
   }
 
   #roomFull(): ProtocolError {
