@@ -174,7 +174,7 @@ Deno.test({
           "  storage: () => localStorage.getItem('duet:name'),",
           "  cookie: () => document.cookie,",
           "  parentDom: () => parent.document.title,",
-          "  fetchOwn: () => fetch('/healthz'),",
+          `  fetchOwn: () => fetch(${JSON.stringify(`${server.url}/healthz`)}),`,
           "  fetchAway: () => fetch('https://example.com/'),",
           "  socket: () => new Promise((resolve, reject) => {",
           `    const ws = new WebSocket(${JSON.stringify(socketUrl)});`,
@@ -200,8 +200,13 @@ Deno.test({
       for (const name of ["storage", "cookie", "parentDom", "fetchOwn", "fetchAway", "socket"]) {
         assert.match(result.output, new RegExp(`${name} blocked`), result.output);
       }
-      // The policy's refusals are said in the output too.
-      assert.match(result.output, /Blocked by the sandbox: connect-src/);
+      // The policy refused each connection (not only the server or the
+      // network), and the output says so for each.
+      const refused = [...result.output.matchAll(/Blocked by the sandbox: connect-src (\S+)/g)]
+        .map((match) => match[1]);
+      assert.ok(refused.some((uri) => uri.endsWith("/healthz")), refused.join(", "));
+      assert.ok(refused.some((uri) => uri.startsWith("https://example.com")), refused.join(", "));
+      assert.ok(refused.some((uri) => uri.startsWith("ws://")), refused.join(", "));
     } finally {
       await server.shutdown();
     }
