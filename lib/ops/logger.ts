@@ -30,7 +30,7 @@ const LEVELS: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error:
  * @example
  * ```ts
  * const logger = createLogger({ format: "text" });
- * logger.info("room_flushed", { roomId, bytes: 120 });
+ * logger.warn("request_rejected", { reason: "room_creation_rate", status: 429 });
  * ```
  */
 export function createLogger(options: LoggerOptions = {}): Logger {

@@ -74,7 +74,7 @@ export function keptUntil(
 
 /**
  * The room as stored, with the live code and language when the room is open
- * in this process (newer than the last flush). `undefined` for no such room;
+ * in this process (newer than the stored snapshot). `undefined` for no such room;
  * a malformed id never reaches the database.
  */
 export async function findRoom(
