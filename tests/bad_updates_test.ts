@@ -18,6 +18,7 @@ import { type Client, connect } from "./_socket_client.ts";
 import { waitFor } from "./_wait.ts";
 import { encode } from "./_yjs_bytes.ts";
 import { YjsPeer } from "./_yjs_peer.ts";
+import { createRoom as postRoom } from "../testing/rooms.ts";
 
 /** Log lines as parsed JSON. */
 function capturingLogger(): { logger: Logger; lines: Record<string, unknown>[] } {
@@ -31,13 +32,7 @@ function capturingLogger(): { logger: Logger; lines: Record<string, unknown>[] }
 }
 
 async function createRoom(server: DuetServer, code: string): Promise<string> {
-  const response = await fetch(`${server.url}/rooms`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ code }),
-  });
-  assert.equal(response.status, 201);
-  return (await response.json()).roomId;
+  return (await postRoom(server, { code })).roomId;
 }
 
 async function storedCode(server: DuetServer, roomId: string): Promise<string> {

@@ -17,6 +17,7 @@ import {
 import type { DuetServer } from "../main.ts";
 import { startTestServer } from "./_server.ts";
 import { waitFor } from "./_wait.ts";
+import { createRoom as postRoom } from "../testing/rooms.ts";
 
 interface RunSocket {
   socket: WebSocket;
@@ -27,13 +28,7 @@ interface RunSocket {
 }
 
 async function createRoom(server: DuetServer): Promise<string> {
-  const response = await fetch(`${server.url}/rooms`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ language: "javascript", code: "console.log(1)" }),
-  });
-  assert.equal(response.status, 201);
-  return (await response.json()).roomId;
+  return (await postRoom(server, { language: "javascript", code: "console.log(1)" })).roomId;
 }
 
 function open(server: DuetServer, roomId: string, query = "?runs=1"): RunSocket {
