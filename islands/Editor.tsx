@@ -18,6 +18,14 @@ import {
 import type { EditorSession } from "./_editor/editor_session.ts";
 import { type ConnectionStatus, INITIAL_STATUS } from "./_editor/connection_status.ts";
 import { INITIAL_SAVE_STATE, type SaveState } from "./_editor/save_state.ts";
+import {
+  applyTheme,
+  DEFAULT_PREFERENCES,
+  loadPreferences,
+  type Preferences,
+  savePreferences,
+} from "./_editor/preferences.ts";
+import type { Dialogs } from "./_editor/load_dialogs.ts";
 
 /** Props the server renders the editor island with. */
 export interface EditorProps {
@@ -48,6 +56,9 @@ export default function Editor(props: EditorProps) {
   const copied = useSignal(false);
   const showLinkField = useSignal(false);
   const runningSince = useSignal<number | null>(null);
+  const preferences = useSignal<Preferences>(DEFAULT_PREFERENCES);
+  const panel = useSignal<"shortcuts" | "preferences" | null>(null);
+  const dialogs = useSignal<Dialogs | null>(null);
 
   const viewParent = useRef<HTMLDivElement>(null);
   const runFrame = useRef<HTMLDivElement>(null);
@@ -65,6 +76,8 @@ export default function Editor(props: EditorProps) {
     const storage = browserStorage();
     user.current = loadPresenceUser({ storage });
     name.value = user.current.name;
+    preferences.value = loadPreferences(storage);
+    applyTheme(document.documentElement, preferences.value.theme);
     hydrated.value = true;
 
     import("./_editor/editor_session.ts").then(({ EditorSession }) => {
@@ -76,6 +89,7 @@ export default function Editor(props: EditorProps) {
         roomId: props.roomId,
         language: props.language,
         user: user.current,
+        preferences: preferences.value,
         container: viewParent.current,
         onStatus: (next) => status.value = next,
         onSave: (next) => save.value = next,
@@ -99,6 +113,30 @@ export default function Editor(props: EditorProps) {
       session.current = null;
     };
   }, [props.roomId]);
+
+  // The dialogs download when one is first opened.
+  useEffect(() => {
+    if (panel.value === null || dialogs.value !== null) return;
+    import("./_editor/load_dialogs.ts").then(({ loadDialogs }) => loadDialogs()).then(
+      (loaded) => dialogs.value = loaded,
+      (error: unknown) => {
+        console.warn("Could not load the dialog", error);
+        panel.value = null;
+      },
+    );
+  }, [panel.value]);
+
+  // ? opens the shortcut help from anywhere but a text field or the editor.
+  useEffect(() => {
+    const onKeyDown = (event: KeyboardEvent) => {
+      if (event.key !== "?" || event.ctrlKey || event.metaKey || event.altKey) return;
+      if (event.defaultPrevented || panel.value !== null || isTextEntry(event.target)) return;
+      event.preventDefault();
+      panel.value = "shortcuts";
+    };
+    addEventListener("keydown", onKeyDown);
+    return () => removeEventListener("keydown", onKeyDown);
+  }, []);
 
   useEffect(() => {
     if (!showLinkField.value) return;
@@ -128,6 +166,13 @@ export default function Editor(props: EditorProps) {
   // An emptied field falls back to the last name the others saw.
   const onNameBlur = () => {
     if (normalizeName(name.value) === "") name.value = user.current.name;
+  };
+
+  const onPreferencesChange = (next: Preferences) => {
+    preferences.value = next;
+    savePreferences(browserStorage(), next);
+    applyTheme(document.documentElement, next.theme);
+    session.current?.setPreferences(next);
   };
 
   const onCopyLink = () => {
@@ -168,6 +213,9 @@ export default function Editor(props: EditorProps) {
       class="duet-editor"
       data-hydrated={hydrated.value ? "true" : "false"}
       data-editor={editorReady.value ? "live" : "fallback"}
+      style={preferences.value.fontSize === DEFAULT_PREFERENCES.fontSize
+        ? undefined
+        : { "--duet-code-size": `${preferences.value.fontSize / 16}rem` }}
     >
       <div class="duet-toolbar">
         <label class="duet-field">
@@ -224,6 +272,27 @@ export default function Editor(props: EditorProps) {
               onFocus={(event) => event.currentTarget.select()}
             />
           )}
+        </div>
+        <div class="duet-tools">
+          <button
+            type="button"
+            class="duet-button duet-button--quiet"
+            data-testid="shortcuts-button"
+            aria-keyshortcuts="?"
+            disabled={!hydrated.value}
+            onClick={() => panel.value = "shortcuts"}
+          >
+            Shortcuts
+          </button>
+          <button
+            type="button"
+            class="duet-button duet-button--quiet"
+            data-testid="preferences-button"
+            disabled={!hydrated.value}
+            onClick={() => panel.value = "preferences"}
+          >
+            Preferences
+          </button>
         </div>
         <p
           class="duet-save"
@@ -310,6 +379,21 @@ export default function Editor(props: EditorProps) {
         <ol ref={runList} class="duet-run__list" data-testid="run-output" aria-live="polite" />
       </section>
 
+      {dialogs.value !== null && (
+        <>
+          <dialogs.value.KeyboardHelp
+            open={panel.value === "shortcuts"}
+            onClose={() => panel.value = null}
+          />
+          <dialogs.value.PreferencesPanel
+            open={panel.value === "preferences"}
+            onClose={() => panel.value = null}
+            preferences={preferences.value}
+            onChange={onPreferencesChange}
+          />
+        </>
+      )}
+
       <div
         class="duet-hint"
         data-testid="hint"
@@ -327,6 +411,11 @@ export default function Editor(props: EditorProps) {
       </div>
     </div>
   );
+}
+
+function isTextEntry(target: EventTarget | null): boolean {
+  return target instanceof HTMLElement &&
+    (target.isContentEditable || target.closest("input, textarea, select") !== null);
 }
 
 // Reading localStorage throws when the browser blocks storage for the site.

@@ -23,8 +23,10 @@ import {
   type ViewUpdate,
   WidgetType,
 } from "@codemirror/view";
+import { indentUnit } from "@codemirror/language";
 import { ySyncAnnotation } from "y-codemirror.next";
 import type { AutocompleteRequest } from "../../lib/shared/wire.ts";
+import { reindentSuggestion } from "../../lib/shared/indentation.ts";
 
 /** A suggestion shown at a document position. */
 export interface Hint {
@@ -124,6 +126,16 @@ function singleCursor(state: EditorState): number | null {
   return ranges.length === 1 && main.empty ? main.head : null;
 }
 
+/**
+ * The server indents a suggestion in its language's usual unit; the document
+ * may use another, and one file must not mix tabs and spaces.
+ */
+function inDocumentUnit(state: EditorState, pos: number, suggestion: string): string {
+  const line = state.doc.lineAt(pos).text;
+  const lineIndent = line.slice(0, line.length - line.trimStart().length);
+  return reindentSuggestion(suggestion, { lineIndent, unit: state.facet(indentUnit) });
+}
+
 /** Inserts the shown hint at the cursor as one "input.complete" edit; false when no hint is shown. */
 export function acceptHint(view: EditorView): boolean {
   const hint = view.state.field(hintField, false);
@@ -178,7 +190,9 @@ export function autocompleteHint(options: AutocompleteHintOptions): Extension {
         if (controller.signal.aborted || suggestion === "") return;
         // Text is immutable: the same object means nobody edited since.
         if (view.state.doc !== doc || singleCursor(view.state) !== pos) return;
-        view.dispatch({ effects: showHint.of({ pos, text: suggestion }) });
+        view.dispatch({
+          effects: showHint.of({ pos, text: inDocumentUnit(state, pos, suggestion) }),
+        });
       }).catch((error: unknown) => {
         if (controller.signal.aborted) return;
         console.debug("Autocomplete request failed", error);

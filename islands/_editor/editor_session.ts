@@ -29,6 +29,10 @@ import { isLanguageId, type LanguageId } from "../../lib/shared/languages.ts";
 import { SOCKET_PATH } from "../../lib/shared/wire.ts";
 import type { Hint } from "./autocomplete_hint.ts";
 import { DARK_SCHEME_QUERY, editorTheme, schemeExtension } from "./editor_theme.ts";
+import { holdKeys, holdKeysAgain, releaseHeldKeys } from "./held_keys.ts";
+import { languageIndentation } from "./indentation.ts";
+import { loadKeyBindings } from "./key_bindings.ts";
+import { isDark, type Preferences } from "./preferences.ts";
 import { lazySearch } from "./lazy_search.ts";
 import { loadedLanguage, loadLanguage } from "./load_language.ts";
 import { type Participant, participantsFrom, type PresenceUser } from "./presence.ts";
@@ -44,6 +48,8 @@ export interface EditorSessionOptions {
   language: LanguageId;
   /** Who the local participant is. */
   user: PresenceUser;
+  /** This browser's editor preferences. */
+  preferences: Preferences;
   /** Empty element the editor view is mounted into after the first sync. */
   container: HTMLElement;
   onStatus: (status: ConnectionStatus) => void;
@@ -72,7 +78,14 @@ export class EditorSession {
   readonly #schemeSlot = new Compartment();
   readonly #editableSlot = new Compartment();
   readonly #typingSlot = new Compartment();
+  readonly #indentSlot = new Compartment();
+  readonly #layoutSlot = new Compartment();
+  readonly #keyBindingsSlot = new Compartment();
   #typingRequested = false;
+  #preferences: Preferences;
+  #languageLoaded: Promise<void>;
+  /** Settles once typing support, key bindings and language mode are in place; `null` until asked for. */
+  #typingReady: Promise<void> | null = null;
   #language: LanguageId;
   #user: PresenceUser;
   #view: EditorView | null = null;
@@ -84,6 +97,7 @@ export class EditorSession {
     this.#options = options;
     this.#language = options.language;
     this.#user = options.user;
+    this.#preferences = options.preferences;
     const scheme = location.protocol === "https:" ? "wss" : "ws";
     this.#connection = new RoomConnection(options.roomId, {
       serverUrl: `${scheme}://${location.host}${SOCKET_PATH}`,
@@ -108,7 +122,7 @@ export class EditorSession {
     addEventListener("pageshow", this.#onPageShow);
     addEventListener("beforeunload", this.#onBeforeUnload);
     // Fetch the language chunk while the socket connects.
-    this.#applyLanguage(this.#language);
+    this.#languageLoaded = this.#applyLanguage(this.#language);
   }
 
   /** Sets the room language for everyone. */
@@ -116,6 +130,33 @@ export class EditorSession {
     this.#connection.doc.transact(() => {
       this.#settings.set("language", language);
     });
+  }
+
+  /** Applies changed preferences to the editor at once. */
+  setPreferences(preferences: Preferences): void {
+    const before = this.#preferences;
+    this.#preferences = preferences;
+    const view = this.#view;
+    if (view === null) return;
+    view.dispatch({
+      effects: [
+        this.#layoutSlot.reconfigure(layout(preferences)),
+        this.#schemeSlot.reconfigure(schemeExtension(this.#dark())),
+      ],
+    });
+    if (preferences.keyBindings !== before.keyBindings) {
+      const installed = this.#installKeyBindings().catch((error: unknown) => {
+        console.warn(`Could not load the ${preferences.keyBindings} key bindings`, error);
+      });
+      // Until typing support is asked for, keys are held anyway (and then
+      // wait for the current choice); after, they wait for the new bindings.
+      if (this.#typingReady !== null) {
+        holdKeysAgain(view);
+        Promise.all([this.#typingReady, installed]).finally(() => {
+          if (this.#view !== null) releaseHeldKeys(this.#view);
+        });
+      }
+    }
   }
 
   /** Changes how the local participant appears to others. */
@@ -218,11 +259,13 @@ export class EditorSession {
 
   #onSchemeChange = (): void => {
     this.#view?.dispatch({
-      effects: this.#schemeSlot.reconfigure(
-        schemeExtension(this.#darkScheme.matches),
-      ),
+      effects: this.#schemeSlot.reconfigure(schemeExtension(this.#dark())),
     });
   };
+
+  #dark(): boolean {
+    return isDark(this.#preferences.theme, this.#darkScheme.matches);
+  }
 
   // Tell the others right away that we left, instead of letting our presence
   // time out after 30 s.
@@ -243,13 +286,14 @@ export class EditorSession {
   #readLanguage(): void {
     const language = this.#settings.get("language");
     if (!isLanguageId(language) || language === this.#language) return;
-    this.#applyLanguage(language);
+    this.#languageLoaded = this.#applyLanguage(language);
     this.#options.onLanguage(language);
   }
 
-  #applyLanguage(language: LanguageId): void {
+  #applyLanguage(language: LanguageId): Promise<void> {
     this.#language = language;
-    loadLanguage(language).then((extension) => {
+    this.#view?.dispatch({ effects: this.#indentSlot.reconfigure(languageIndentation(language)) });
+    return loadLanguage(language).then((extension) => {
       // A later switch wins over a slower earlier load.
       if (this.#destroyed || this.#language !== language) return;
       this.#view?.dispatch({
@@ -278,13 +322,18 @@ export class EditorSession {
         keymap.of(yUndoManagerKeymap),
         lazySearch(),
         this.#languageSlot.of(loadedLanguage(this.#language) ?? []),
+        this.#indentSlot.of(languageIndentation(this.#language)),
+        // Vim, Emacs or VS Code bindings when chosen: see key_bindings.ts.
+        this.#keyBindingsSlot.of([]),
         // The other key bindings, bracket closing and the hint: see typing_support.ts.
         this.#typingSlot.of([]),
+        holdKeys({ load: this.#loadTypingSupport }),
         EditorView.domEventHandlers({
           focus: this.#loadTypingSupport,
           pointerover: this.#loadTypingSupport,
         }),
-        this.#schemeSlot.of(schemeExtension(this.#darkScheme.matches)),
+        this.#layoutSlot.of(layout(this.#preferences)),
+        this.#schemeSlot.of(schemeExtension(this.#dark())),
         this.#editableSlot.of(
           this.#connection.closed ? readOnly() : [],
         ),
@@ -294,12 +343,25 @@ export class EditorSession {
       ],
     });
     this.#view = new EditorView({ state, parent: this.#options.container });
+    // Someone who chose other key bindings gets them with the editor.
+    if (this.#preferences.keyBindings !== "default") this.#loadTypingSupport();
   }
 
+  /** Puts the chosen key bindings in place; a later choice wins over a slower earlier load. */
+  async #installKeyBindings(): Promise<void> {
+    const choice = this.#preferences.keyBindings;
+    const extension = await loadKeyBindings(choice);
+    if (this.#destroyed || this.#view === null || this.#preferences.keyBindings !== choice) return;
+    this.#view.dispatch({ effects: this.#keyBindingsSlot.reconfigure(extension) });
+  }
+
+  // Keys typed until this has finished are held (see held_keys.ts), so it
+  // waits for everything that decides what a key does: the bindings, the
+  // chosen keymap and the language mode (its indentation rules).
   #loadTypingSupport = (): void => {
     if (this.#typingRequested) return;
     this.#typingRequested = true;
-    import("./typing_support.ts").then(({ typingSupport }) => {
+    const typing = import("./typing_support.ts").then(({ typingSupport }) => {
       if (this.#destroyed || this.#view === null) return;
       this.#view.dispatch({
         effects: this.#typingSlot.reconfigure(typingSupport({
@@ -317,6 +379,13 @@ export class EditorSession {
       // No retry: browsers keep a module that failed to load as failed for
       // the life of the page. Typing still works, as in a plain text area.
       console.warn("Could not load the editor's key bindings", error);
+    });
+    const keyBindings = this.#installKeyBindings().catch((error: unknown) => {
+      console.warn(`Could not load the ${this.#preferences.keyBindings} key bindings`, error);
+    });
+    this.#typingReady = Promise.all([typing, keyBindings, this.#languageLoaded]).then(() => {});
+    this.#typingReady.finally(() => {
+      if (this.#view !== null) releaseHeldKeys(this.#view);
     });
   };
 }
@@ -336,6 +405,14 @@ function collaboration(
       part !== yRemoteSelections && part !== yRemoteSelectionsTheme
     ),
     remoteCarets({ text, awareness }),
+  ];
+}
+
+/** Tab width and line wrapping, as the preferences say. */
+function layout(preferences: Preferences): Extension {
+  return [
+    EditorState.tabSize.of(preferences.tabWidth),
+    preferences.lineWrapping ? EditorView.lineWrapping : [],
   ];
 }
 

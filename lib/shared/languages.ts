@@ -43,6 +43,27 @@ export function languageOr(value: unknown, fallback: LanguageId = DEFAULT_LANGUA
   return isLanguageId(value) ? value : fallback;
 }
 
+/**
+ * The unit one level of indentation adds in a new file of each language: the
+ * language's own style guide or formatter (PEP 8, gofmt, Google Java, rustfmt,
+ * Prettier for the web languages).
+ */
+export const LANGUAGE_INDENT_UNITS: Readonly<Record<LanguageId, string>> = {
+  javascript: "  ",
+  typescript: "  ",
+  python: "    ",
+  java: "    ",
+  go: "\t",
+  cpp: "    ",
+  rust: "    ",
+  sql: "  ",
+  html: "  ",
+  css: "  ",
+  json: "  ",
+  markdown: "  ",
+  plaintext: "    ",
+};
+
 /** Whether `value` is a known language id. */
 export function isLanguageId(value: unknown): value is LanguageId {
   return typeof value === "string" &&
