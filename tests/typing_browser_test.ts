@@ -11,7 +11,7 @@
 import assert from "node:assert/strict";
 import type { Browser, Page } from "puppeteer-core";
 import type { LanguageId } from "../lib/shared/languages.ts";
-import { editorText, launchBrowser, typeAtEnd, waitForEditor } from "./_browser.ts";
+import { editorText, launchBrowser, typeAtEnd, waitForEditor } from "../testing/browser.ts";
 import { startTestServer } from "./_server.ts";
 
 const screenshots = await Deno.makeTempDir({ prefix: "duet-typing-screenshots-" });
