@@ -13,11 +13,13 @@
  * Not counted, because a page that is only opened never loads them: what
  * loads on first use, i.e. the key bindings, bracket closing and hint code
  * (`islands/_editor/typing_support.ts`, when the editor is first focused or
- * pointed at), search (on a search key or the first selection) and the
- * suggestion request (on the first pause in typing), and the runner (the Run
- * button's sandbox, its engines and the code that shows runs), which loads on
- * the first Run or the first run someone else starts: a room page loads none
- * of it before that. `deno run -A
+ * pointed at), search (on a search key or the first selection), the
+ * suggestion request (on the first pause in typing), the shortcut help and
+ * preferences dialogs (when opened), Vim, Emacs-style or VS Code key bindings
+ * (only when chosen: the budgets hold for the default preferences), and the
+ * runner (the Run button's sandbox, its engines and the code that shows
+ * runs), which loads on the first Run or the first run someone else starts: a
+ * room page loads none of it before that. `deno run -A
  * bench/page.ts` prints those figures too, and times, which no test asserts.
  *
  * @module
