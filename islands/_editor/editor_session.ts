@@ -29,7 +29,7 @@ import { isLanguageId, type LanguageId } from "../../lib/shared/languages.ts";
 import { SOCKET_PATH } from "../../lib/shared/wire.ts";
 import type { Hint } from "./autocomplete_hint.ts";
 import { DARK_SCHEME_QUERY, editorTheme, schemeExtension } from "./editor_theme.ts";
-import { holdKeys, holdKeysAgain, releaseHeldKeys } from "./held_keys.ts";
+import { holdKeys, holdKeysAgain, type KeyReplay, releaseHeldKeys } from "./held_keys.ts";
 import { languageIndentation } from "./indentation.ts";
 import { loadKeyBindings } from "./key_bindings.ts";
 import { isDark, type Preferences } from "./preferences.ts";
@@ -86,6 +86,9 @@ export class EditorSession {
   #languageLoaded: Promise<void>;
   /** Settles once typing support, key bindings and language mode are in place; `null` until asked for. */
   #typingReady: Promise<void> | null = null;
+  /** Plays held keys; until the bindings have loaded, drops them (their load failed). */
+  #replayKeys: KeyReplay = () =>
+    console.warn("The editor's key bindings did not load; keys dropped");
   #language: LanguageId;
   #user: PresenceUser;
   #view: EditorView | null = null;
@@ -153,7 +156,7 @@ export class EditorSession {
       if (this.#typingReady !== null) {
         holdKeysAgain(view);
         Promise.all([this.#typingReady, installed]).finally(() => {
-          if (this.#view !== null) releaseHeldKeys(this.#view);
+          if (this.#view !== null) releaseHeldKeys(this.#view, this.#replayKeys);
         });
       }
     }
@@ -361,7 +364,8 @@ export class EditorSession {
   #loadTypingSupport = (): void => {
     if (this.#typingRequested) return;
     this.#typingRequested = true;
-    const typing = import("./typing_support.ts").then(({ typingSupport }) => {
+    const typing = import("./typing_support.ts").then(({ typingSupport, replayKeys }) => {
+      this.#replayKeys = replayKeys;
       if (this.#destroyed || this.#view === null) return;
       this.#view.dispatch({
         effects: this.#typingSlot.reconfigure(typingSupport({
@@ -385,7 +389,7 @@ export class EditorSession {
     });
     this.#typingReady = Promise.all([typing, keyBindings, this.#languageLoaded]).then(() => {});
     this.#typingReady.finally(() => {
-      if (this.#view !== null) releaseHeldKeys(this.#view);
+      if (this.#view !== null) releaseHeldKeys(this.#view, this.#replayKeys);
     });
   };
 }

@@ -5,19 +5,23 @@
  * window would otherwise be handled as in a plain text area (Enter without
  * indentation, Tab leaving the editor). Such keys are held, in order, and
  * replayed once everything is in place, through the same event handling a
- * real key goes through; the wait is bounded, after which they are replayed
- * with whatever has loaded.
+ * real key goes through (`replay_keys.ts`, which comes with the bindings, so
+ * that the room's first download stays small). The wait is bounded: after
+ * 5 s, further keys go in as in a plain text area; those held still wait.
  *
  * @module
  */
 import { type Extension, Facet, Prec } from "@codemirror/state";
-import { EditorView, ViewPlugin } from "@codemirror/view";
+import { type EditorView, ViewPlugin } from "@codemirror/view";
+
+/** Plays held keys into the editor (`replayKeys` in `replay_keys.ts`, loaded with the bindings). */
+export type KeyReplay = (view: EditorView, events: readonly KeyboardEvent[]) => void;
 
 /** Options for {@linkcode holdKeys}. */
 export interface HoldKeysOptions {
   /** Starts loading what the keys wait for; called on the first held key. */
   load: () => void;
-  /** Longest wait before held keys are replayed anyway; 5 s by default. */
+  /** How long keys are held at most; 5 s by default. */
   maxWaitMs?: number;
 }
 
@@ -40,6 +44,7 @@ class KeyHolder {
   readonly #options: HoldKeysOptions;
   #held: KeyboardEvent[] = [];
   #released = false;
+  #passThrough = false;
   #timer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(view: EditorView, options: HoldKeysOptions) {
@@ -48,13 +53,14 @@ class KeyHolder {
   }
 
   keydown(event: KeyboardEvent): boolean {
-    if (this.#released || !holds(event)) return false;
+    if (this.#released || this.#passThrough || !holds(event)) return false;
     event.preventDefault();
     this.#held.push(event);
     if (this.#timer === undefined) {
       this.#timer = setTimeout(() => {
-        console.warn("The editor's key bindings are late; replaying held keys without them");
-        this.release();
+        // Held keys wait on; the next ones go in as in a plain text area.
+        console.warn("The editor's key bindings are late; keys are no longer held");
+        this.#passThrough = true;
       }, this.#options.maxWaitMs ?? 5_000);
       this.#options.load();
     }
@@ -64,57 +70,22 @@ class KeyHolder {
   /** Holds keys again, until the next {@linkcode KeyHolder.release}: new bindings are on their way. */
   hold(): void {
     this.#released = false;
+    this.#passThrough = false;
   }
 
-  /** Stops holding keys and replays those held, in order. */
-  release(): void {
+  /** Stops holding keys and hands those held, in order, to `replay`. */
+  release(replay: KeyReplay): void {
     if (this.#released) return;
     this.#released = true;
     clearTimeout(this.#timer);
     this.#timer = undefined;
     const held = this.#held;
     this.#held = [];
-    for (const event of held) replay(this.#view, event);
+    if (held.length > 0) replay(this.#view, held);
   }
 
   destroy(): void {
     clearTimeout(this.#timer);
-  }
-}
-
-/** Replays `original` through the editor's own key handling, then types it if nothing handled it. */
-function replay(view: EditorView, original: KeyboardEvent): void {
-  const copy = new KeyboardEvent("keydown", {
-    key: original.key,
-    code: original.code,
-    location: original.location,
-    ctrlKey: original.ctrlKey,
-    shiftKey: original.shiftKey,
-    altKey: original.altKey,
-    metaKey: original.metaKey,
-    repeat: original.repeat,
-    bubbles: true,
-    cancelable: true,
-  });
-  // CodeMirror reads keyCode for Tab and Escape (tab focus mode), which the
-  // constructor cannot set.
-  Object.defineProperty(copy, "keyCode", { value: original.keyCode });
-  Object.defineProperty(copy, "which", { value: original.which });
-  const handled = !view.contentDOM.dispatchEvent(copy);
-  if (handled) return;
-  if (original.ctrlKey || original.metaKey || [...original.key].length !== 1) return;
-  // A character nothing bound: type it as an input event would, through the
-  // input handlers (bracket closing, a Vim insert mode…).
-  const text = original.key;
-  const { from, to } = view.state.selection.main;
-  const insert = () =>
-    view.state.update(view.state.replaceSelection(text), {
-      userEvent: "input.type",
-      scrollIntoView: true,
-    });
-  const handlers = view.state.facet(EditorView.inputHandler);
-  if (!handlers.some((handler) => handler(view, from, to, text, insert))) {
-    view.dispatch(insert());
   }
 }
 
@@ -138,9 +109,9 @@ export function holdKeys(options: HoldKeysOptions): Extension {
   return [holdKeysOptions.of(options), Prec.highest(keyHolder)];
 }
 
-/** Replays the held keys and lets the following ones through. */
-export function releaseHeldKeys(view: EditorView): void {
-  view.plugin(keyHolder)?.release();
+/** Hands the held keys to `replay` and lets the following ones through. */
+export function releaseHeldKeys(view: EditorView, replay: KeyReplay): void {
+  view.plugin(keyHolder)?.release(replay);
 }
 
 /** Holds the editor's keys again until {@linkcode releaseHeldKeys}, e.g. while other key bindings load. */

@@ -16,6 +16,8 @@ import { defaultKeymap, indentWithTab } from "@codemirror/commands";
 import { autocompleteHint, type AutocompleteHintOptions } from "./autocomplete_hint.ts";
 import { documentIndentation } from "./document_indentation.ts";
 
+export { replayKeys } from "./replay_keys.ts";
+
 /** Options for {@linkcode typingSupport}: those of the autocomplete hint. */
 export type TypingSupportOptions = AutocompleteHintOptions;
 
