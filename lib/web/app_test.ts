@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import manifest from "../../fresh.gen.ts";
-import { apiSegments, type Manifest } from "./app.ts";
+import { apiSegments, type Manifest, routePath } from "./app.ts";
 
 Deno.test("apiSegments – routes without a page are the API, whatever their path", () => {
   const api = apiSegments(manifest);
@@ -20,4 +20,12 @@ Deno.test("apiSegments – routes without a page are the API, whatever their pat
     islands: {},
   };
   assert.deepEqual([...apiSegments(made)], ["api"]);
+});
+
+Deno.test("routePath – Fresh's file names become Hono paths", () => {
+  assert.equal(routePath("./routes/index.tsx"), "/");
+  assert.equal(routePath("./routes/rooms/index.ts"), "/rooms");
+  assert.equal(routePath("./routes/room/[roomId].tsx"), "/room/:roomId");
+  assert.equal(routePath("./routes/rooms/[roomId]/code.ts"), "/rooms/:roomId/code");
+  assert.equal(routePath("./routes/run/frame.ts"), "/run/frame");
 });
