@@ -51,10 +51,23 @@ async function openRoom(
   fixture: Fixture,
   language: LanguageId,
   code = "",
+  options: { slowBindings?: boolean } = {},
 ): Promise<Page> {
   const url = await createRoom(fixture.serverUrl, language, code);
   const page = await (await fixture.browser.createBrowserContext()).newPage();
   page.on("pageerror", (error) => fixture.errors.push(String(error)));
+  if (options.slowBindings) {
+    // A slow network for the key bindings' chunk, so that the keys below
+    // certainly arrive before it (on loopback it would often win the race).
+    await page.setRequestInterception(true);
+    page.on("request", (request) => {
+      if (!/\/typing_support-[^/]*\.js$/.test(request.url())) {
+        request.continue().catch(() => {});
+        return;
+      }
+      setTimeout(() => request.continue().catch(() => {}), 1_500);
+    });
+  }
   await page.goto(url);
   await waitForEditor(page);
   return page;
@@ -101,13 +114,13 @@ Deno.test({
   sanitizeResources: false,
   async fn() {
     await withBrowser(async (fixture) => {
-      const python = await openRoom(fixture, "python");
+      const python = await openRoom(fixture, "python", "", { slowBindings: true });
       // No wait: the first key goes in as soon as the editor is live.
       await python.focus(".cm-content");
       await python.keyboard.type("def f():\nreturn 1");
       await waitForText(python, "def f():\n    return 1");
 
-      const javascript = await openRoom(fixture, "javascript");
+      const javascript = await openRoom(fixture, "javascript", "", { slowBindings: true });
       await javascript.focus(".cm-content");
       await javascript.keyboard.type("if (x) {\ny();");
       await waitForText(javascript, "if (x) {\n  y();\n}");
