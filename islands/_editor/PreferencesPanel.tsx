@@ -14,7 +14,7 @@ import {
 const KEY_BINDINGS: Readonly<Record<KeyBindings, string>> = {
   default: "Standard",
   vim: "Vim",
-  emacs: "Emacs",
+  emacs: "Emacs-style",
   vscode: "VS Code",
 };
 
