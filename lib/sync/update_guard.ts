@@ -285,6 +285,7 @@ function integrate(
   update: Uint8Array,
 ): Map<number, number> {
   const store = document.store;
+  if (clientStructs.size === 0) return new Map();
   /** Each client's clock before the update; what lies below is in the document. */
   const before = new Map<number, number>();
   const state = new Map<number, number>();
@@ -404,7 +405,14 @@ function placementInDocument(document: Y.Doc, client: number, clock: number): Pl
   if (!(struct instanceof Y.Item)) return null;
   const parent = struct.parent;
   if (!(parent instanceof Y.AbstractType)) return null;
-  const root = parent._item === null ? Y.findRootTypeKey(parent) : NESTED;
+  // Identity first: Yjs's findRootTypeKey walks the share map, a few µs a keystroke.
+  const root = parent._item !== null
+    ? NESTED
+    : parent === document.share.get(CODE_TEXT)
+    ? CODE_TEXT
+    : parent === document.share.get(SETTINGS_MAP)
+    ? SETTINGS_MAP
+    : Y.findRootTypeKey(parent);
   return { root, key: struct.parentSub };
 }
 
