@@ -460,13 +460,15 @@ export class Room {
     if (reply) participant.send(reply);
     if (update) {
       // Checked in full before Yjs reads it: Yjs trusts its input, and keeps
-      // what it cannot place yet (see update_guard.ts).
+      // what it cannot place yet (see update_guard.ts). Against the document
+      // only for those who may edit: anyone else is refused for that first.
+      const mayEdit = this.mayEdit(participant);
       const summary = checkUpdate(update, {
         isRootName: (name) =>
           name === CODE_TEXT || name === SETTINGS_MAP || this.doc.share.has(name),
-        document: this.doc,
+        document: mayEdit ? this.doc : undefined,
       });
-      if (!this.mayEdit(participant)) {
+      if (!mayEdit) {
         // A read-only client's sync step 2 answers ours with what it has: for
         // an honest one, only what the room already holds. That is let
         // through (unapplied); any real change is refused.
