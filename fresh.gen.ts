@@ -3,6 +3,7 @@
 
 import * as $_404 from "./routes/_404.tsx";
 import * as $_app from "./routes/_app.tsx";
+import * as $_error from "./routes/_error.tsx";
 import * as $_middleware from "./routes/_middleware.ts";
 import * as $autocomplete from "./routes/autocomplete.ts";
 import * as $healthz from "./routes/healthz.ts";
@@ -24,6 +25,7 @@ const manifest: Manifest = {
   routes: {
     "./routes/_404.tsx": $_404,
     "./routes/_app.tsx": $_app,
+    "./routes/_error.tsx": $_error,
     "./routes/_middleware.ts": $_middleware,
     "./routes/autocomplete.ts": $autocomplete,
     "./routes/healthz.ts": $healthz,

@@ -113,3 +113,80 @@ Deno.test("HTTP – a method a known path does not take is a 405 that lists the 
   await css.body?.cancel();
   assert.equal(css.status, 200, "static files are still served");
 });
+
+const FORM = { "content-type": "application/x-www-form-urlencoded" };
+
+/** Checks an HTML error page: status, reason, a way back, and no JSON. */
+async function expectErrorPage(
+  response: Response,
+  status: number,
+  reason: RegExp,
+): Promise<string> {
+  assert.equal(response.status, status);
+  assert.match(response.headers.get("content-type") ?? "", /text\/html/);
+  const html = await response.text();
+  assert.match(html, reason);
+  assert.match(html, /<a class="button" href="\/">Back to the home page<\/a>/);
+  assert.match(html, /<link rel="stylesheet" href="\/styles.css"/, "styled like the app");
+  assert.doesNotMatch(html, /"error":\s*\{/, "no raw JSON");
+  return html;
+}
+
+Deno.test("POST /rooms – a refused form post gets a page that says why, when to retry and a way back", async () => {
+  await using duet = await createTestApp({
+    limits: { roomsPerMinute: 3, maxDocumentBytes: 16 * KiB },
+  });
+  const unknown = await duet.request("/rooms", {
+    method: "POST",
+    headers: FORM,
+    body: "language=cobol",
+  });
+  await expectErrorPage(unknown, 400, /Unknown language &quot;cobol&quot;/);
+
+  const big = "language=python&x=" + "a".repeat(64 * KiB);
+  const tooLarge = await duet.request("/rooms", {
+    method: "POST",
+    headers: { ...FORM, "content-length": String(big.length) },
+    body: big,
+  });
+  await expectErrorPage(tooLarge, 413, /Request body must be at most 49152 bytes \(48 KiB\)/);
+
+  const created = await duet.request("/rooms", { method: "POST", headers: FORM, body: "" });
+  await created.body?.cancel();
+  assert.equal(created.status, 303);
+  const limited = await duet.request("/rooms", { method: "POST", headers: FORM, body: "" });
+  assert.ok(Number(limited.headers.get("retry-after")) >= 1);
+  await expectErrorPage(limited, 429, /You can try again in (a minute|\d+ seconds|a second)\./);
+});
+
+Deno.test("POST /rooms – API clients keep the JSON error shape", async () => {
+  await using duet = await createTestApp();
+  const asJson = await duet.request("/rooms", {
+    method: "POST",
+    headers: { ...FORM, accept: "application/json" },
+    body: "language=cobol",
+  });
+  assert.equal(asJson.status, 400);
+  assert.equal((await asJson.json()).error.code, "bad_request");
+  const jsonBody = await duet.request("/rooms", {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ language: "cobol" }),
+  });
+  assert.equal(jsonBody.status, 400);
+  assert.equal((await jsonBody.json()).error.code, "validation_failed");
+});
+
+Deno.test("404 – an unknown path says page not found; an unknown room keeps the room wording", async () => {
+  await using duet = await createTestApp();
+  const page = await duet.request("/no/such/page", { headers: { accept: "text/html" } });
+  assert.equal(page.status, 404);
+  const pageHtml = await page.text();
+  assert.match(pageHtml, /<h1>Page not found<\/h1>/);
+  assert.doesNotMatch(pageHtml, /room doesn’t exist/);
+  const room = await duet.request("/room/AAAAAAAAAAAAAAAAAAAAAA", {
+    headers: { accept: "text/html" },
+  });
+  assert.equal(room.status, 404);
+  assert.match(await room.text(), /<h1>This room doesn’t exist<\/h1>/);
+});

@@ -113,6 +113,9 @@ export function createApp(manifest: Manifest, services: Services): Hono<AppEnv> 
     | ComponentType<PageProps<unknown>>
     | undefined;
   if (!shell || !notFoundPage) throw new Error("routes/_app.tsx and routes/_404.tsx are required");
+  const errorPage = manifest.routes["./routes/_error.tsx"]?.default as
+    | ComponentType<PageProps<unknown>>
+    | undefined;
   const api = apiSegments(manifest);
   /** Pages answer errors with HTML; the API with JSON. */
   const wantsPage = (c: Context<AppEnv>): boolean =>
@@ -193,6 +196,20 @@ export function createApp(manifest: Manifest, services: Services): Hono<AppEnv> 
     }
   }
 
+  // A browser shows whatever its form post gets back: a page that says what
+  // happened, not JSON. API clients (a JSON body or Accept) get JSON.
+  const errorResponse = (c: Context<AppEnv>, error: HttpError): Response => {
+    if (errorPage && isFormPost(c)) {
+      const data = {
+        status: error.status,
+        message: error.message,
+        retryAfterSeconds: error.retryAfterSeconds,
+      };
+      return renderWith(c, errorPage)(data, { title: "Not done", status: error.status });
+    }
+    return c.json(errorBody(error), error.status as 400);
+  };
+
   app.notFound((c) => {
     const error = new HttpError(404, `No route for ${c.req.method} ${c.req.path}`);
     if (wantsPage(c)) {
@@ -219,17 +236,25 @@ export function createApp(manifest: Manifest, services: Services): Hono<AppEnv> 
       if (error.status === 404 && wantsPage(c)) {
         return renderWith(c, notFoundPage)(undefined, { title: "Not found", status: 404 });
       }
-      return c.json(errorBody(error), error.status as 400);
+      return errorResponse(c, error);
     }
     services.logger.error("request_failed", {
       method: c.req.method,
       path: c.req.path,
       error,
     });
-    return c.json(errorBody(new HttpError(500, "Something went wrong on our side")), 500);
+    return errorResponse(c, new HttpError(500, "Something went wrong on our side"));
   });
 
   return app;
+}
+
+/** A form post from a page (not an API client that asked for JSON). */
+function isFormPost(c: Context<AppEnv>): boolean {
+  if (c.req.method !== "POST") return false;
+  const type = c.req.header("content-type")?.split(";")[0].trim().toLowerCase();
+  if (type !== "application/x-www-form-urlencoded" && type !== "multipart/form-data") return false;
+  return !/\bapplication\/json\b/i.test(c.req.header("accept") ?? "");
 }
 
 /**

@@ -33,7 +33,9 @@ export const handler: Handlers = {
       await limitBody(c, bodyLimit);
       const form = await c.req.parseBody();
       const parsed = FormSchema.safeParse({ language: form.language || undefined });
-      if (!parsed.success) throw new HttpError(400, "Unknown language");
+      if (!parsed.success) {
+        throw new HttpError(400, parsed.error.issues[0]?.message ?? "Unknown language");
+      }
       const room = await createRoom(c.var.services.rooms, parsed.data);
       // The fragment never reaches a server: the page keeps the key and drops it.
       return c.redirect(`/room/${room.roomId}#owner=${room.ownerKey}`, 303);
