@@ -53,7 +53,9 @@ Deno.test("POST /autocomplete – a body that is not JSON is a 415", async () =>
   const body = JSON.stringify({ code: "pr", cursorPosition: 2, language: "python" });
   const types = ["text/plain", "application/x-www-form-urlencoded", undefined];
   for (const type of types) {
-    const headers: Record<string, string> = type ? { "content-type": type } : {};
+    // An API client: it asks for JSON (a browser's form post would get a page).
+    const headers: Record<string, string> = { accept: "application/json" };
+    if (type) headers["content-type"] = type;
     const response = await duet.request("/autocomplete", {
       method: "POST",
       headers,
@@ -90,7 +92,7 @@ Deno.test("HTTP – a method a known path does not take is a 405 that lists the 
   for (
     const [method, path, allow] of [
       ["DELETE", "/rooms", "POST"],
-      ["PUT", `/rooms/${roomId}`, "GET, HEAD"],
+      ["PUT", `/rooms/${roomId}`, "GET, HEAD, DELETE"],
       ["POST", `/room/${roomId}`, "GET, HEAD"],
       ["POST", "/healthz", "GET, HEAD"],
       ["GET", "/autocomplete", "POST"],
