@@ -74,8 +74,13 @@ Deno.test("POST /rooms – a form post answers 303 to the room page", async () =
 
 Deno.test("POST /rooms – bad input is a 400 with a JSON error", async () => {
   await using duet = await createTestApp();
+  // An API client asks for JSON; a browser's form post gets a page (tests/http_test.ts).
   const post = (body: string, type = "application/json") =>
-    duet.request("/rooms", { method: "POST", headers: { "content-type": type }, body });
+    duet.request("/rooms", {
+      method: "POST",
+      headers: { "content-type": type, accept: "application/json" },
+      body,
+    });
   await expectError(await post("{not json"), 400, "invalid_json");
   const unknown = await expectError(await post('{"language":"cobol"}'), 400, "validation_failed");
   assert.ok(JSON.stringify(unknown).includes("cobol"));
