@@ -47,10 +47,20 @@ const RUNNER_ENTRIES = {
   frame: "islands/_runner/frame.ts",
   worker: "islands/_runner/worker.ts",
   typescript: "islands/_runner/strip_types.ts",
+  sql: "islands/_runner/sql.ts",
+} as const;
+
+/** PGlite's binaries for SQL runs, from the npm package, served under content-hashed names. */
+const PGLITE_FILES = {
+  pgliteWasm: "pglite.wasm",
+  initdbWasm: "initdb.wasm",
+  pgliteData: "pglite.data",
 } as const;
 
 /** Bundles the sandbox's scripts into `OUT_DIR`; returns their URL paths. */
-async function buildRunner(work: string): Promise<Record<keyof typeof RUNNER_ENTRIES, string>> {
+async function buildRunner(
+  work: string,
+): Promise<Record<keyof typeof RUNNER_ENTRIES | keyof typeof PGLITE_FILES, string>> {
   const out = `${work}/runner`;
   const paths: Partial<Record<keyof typeof RUNNER_ENTRIES, string>> = {};
   for (const [name, file] of Object.entries(RUNNER_ENTRIES)) {
@@ -86,7 +96,19 @@ async function buildRunner(work: string): Promise<Record<keyof typeof RUNNER_ENT
       } kB gzipped`,
     );
   }
-  return paths as Record<keyof typeof RUNNER_ENTRIES, string>;
+  const pglite = new URL("node_modules/@electric-sql/pglite/dist/", ROOT);
+  const binaries: Partial<Record<keyof typeof PGLITE_FILES, string>> = {};
+  for (const [name, file] of Object.entries(PGLITE_FILES)) {
+    const bytes = await Deno.readFile(new URL(file, pglite));
+    const [base, extension] = file.split(".");
+    const hashed = `${base}-${(await sha256Hex(bytes)).slice(0, 10)}.${extension}`;
+    await Deno.writeFile(new URL(hashed, OUT_DIR), bytes);
+    binaries[name as keyof typeof PGLITE_FILES] = `/build/${hashed}`;
+  }
+  return { ...paths, ...binaries } as Record<
+    keyof typeof RUNNER_ENTRIES | keyof typeof PGLITE_FILES,
+    string
+  >;
 }
 
 async function build(): Promise<void> {

@@ -257,3 +257,48 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "Run – SQL shows each statement's result as a table, and an error with its line",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    const server = await startTestServer();
+    await using browser = await launchBrowser();
+    try {
+      const page = await openRoom(
+        browser,
+        await createRoom(
+          server.url,
+          "sql",
+          [
+            "create table person (id int, name text);",
+            "insert into person values (1, 'Ada'), (2, null);",
+            "select id, name from person order by id;",
+          ].join("\n"),
+        ),
+      );
+      await run(page);
+      // The first run loads PGlite (megabytes of WebAssembly).
+      const [result] = await waitForRuns(page, 1, 120_000);
+      assert.equal(result.status, "ok", result.output);
+      const table = await page.$$eval(
+        ".duet-run__run:last-child table tr",
+        (rows) => rows.map((row) => [...row.children].map((cell) => cell.textContent)),
+      );
+      assert.deepEqual(table, [["id", "name"], ["1", "Ada"], ["2", "NULL"]]);
+      assert.match(result.output, /OK, 2 rows/);
+
+      const broken = await openRoom(
+        browser,
+        await createRoom(server.url, "sql", "select 1;\nselect nope from nowhere;\n"),
+      );
+      await run(broken);
+      const [failed] = await waitForRuns(broken, 1, 120_000);
+      assert.equal(failed.status, "error");
+      assert.match(failed.output, /ERROR: relation "nowhere" does not exist \(line 2\)/);
+    } finally {
+      await server.shutdown();
+    }
+  },
+});

@@ -16,6 +16,7 @@ const MAX_DROPPED_MESSAGES = 100_000;
 const root = document.documentElement;
 const workerUrl = new URL(root.dataset.worker ?? "", location.href).href;
 const typescriptUrl = new URL(root.dataset.typescript ?? "", location.href).href;
+const sqlUrl = new URL(root.dataset.sql ?? "", location.href).href;
 // This document's origin is opaque ("null"); its URL's origin is the page's.
 const pageOrigin = new URL(location.href).origin;
 
@@ -110,6 +111,8 @@ function start(message: Extract<HostToFrame, { type: "run" }>): void {
     language: message.language,
     code: message.code,
     typescriptUrl,
+    sqlUrl,
+    sqlAssets: message.sqlAssets,
   };
   worker.postMessage(work);
 }
@@ -123,4 +126,4 @@ addEventListener("message", (event: MessageEvent<HostToFrame>) => {
   }
 });
 
-toPage({ type: "ready" });
+toPage({ type: "ready", sqlAssets: (root.dataset.sqlAssets ?? "").split(" ") });

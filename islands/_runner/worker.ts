@@ -144,6 +144,10 @@ const AsyncFunction = (async () => {}).constructor as new (body: string) => () =
 scope.onmessage = async (event: MessageEvent<FrameToWorker>) => {
   scope.onmessage = null;
   const { language, code, typescriptUrl } = event.data;
+  if (language === "sql") {
+    await runSql(event.data);
+    return;
+  }
   let source = code;
   if (language === "typescript") {
     try {
@@ -175,3 +179,74 @@ scope.onmessage = async (event: MessageEvent<FrameToWorker>) => {
   settled = true;
   finishIfIdle();
 };
+
+interface PGliteLike {
+  exec(
+    query: string,
+    options: { rowMode: "array" },
+  ): Promise<{ fields: { name: string }[]; rows: unknown[][]; affectedRows?: number }[]>;
+}
+
+/** The 1-based line of a 1-based character position in `code`. */
+function lineAt(code: string, position: number): number {
+  return code.slice(0, Math.max(0, position - 1)).split("\n").length;
+}
+
+function cellText(value: unknown): string | null {
+  if (value === null || value === undefined) return null;
+  if (value instanceof Date) return value.toISOString();
+  if (value instanceof Uint8Array) {
+    return `\\x${Array.from(value, (b) => b.toString(16).padStart(2, "0")).join("")}`;
+  }
+  return typeof value === "object" ? JSON.stringify(value) : String(value);
+}
+
+/** Runs SQL against a fresh in-memory PGlite; each statement's result is a table. */
+async function runSql(work: FrameToWorker): Promise<void> {
+  const { sqlAssets, sqlUrl, code } = work;
+  try {
+    if (!sqlAssets) throw new Error("The database engine was not loaded");
+    scope.importScripts(sqlUrl);
+    const PGlite = (globalThis as {
+      duetPGlite?: { create(options: Record<string, unknown>): Promise<PGliteLike> };
+    }).duetPGlite;
+    if (!PGlite) throw new Error("The database engine did not load");
+    const [pgliteWasmModule, initdbWasmModule] = await Promise.all([
+      WebAssembly.compile(sqlAssets.pgliteWasm),
+      WebAssembly.compile(sqlAssets.initdbWasm),
+    ]);
+    const db = await PGlite.create({
+      pgliteWasmModule,
+      initdbWasmModule,
+      fsBundle: new Blob([sqlAssets.pgliteData]),
+    });
+    try {
+      const results = await db.exec(code, { rowMode: "array" });
+      for (const result of results) {
+        if (result.fields.length > 0) {
+          send({
+            type: "output",
+            item: {
+              s: "table",
+              columns: result.fields.map((field) => field.name),
+              rows: result.rows.map((row) => row.map(cellText)),
+            },
+          });
+        } else {
+          emit("info", `OK${result.affectedRows ? `, ${result.affectedRows} rows` : ""}`);
+        }
+      }
+      send({ type: "done", status: "ok" });
+    } catch (error) {
+      const position = Number((error as { position?: string }).position);
+      const where = Number.isFinite(position) && position > 0
+        ? ` (line ${lineAt(code, position)})`
+        : "";
+      emit("err", `ERROR: ${error instanceof Error ? error.message : String(error)}${where}`);
+      send({ type: "done", status: "error" });
+    }
+  } catch (error) {
+    emit("err", `The database could not start: ${describeError(error)}`);
+    send({ type: "done", status: "error" });
+  }
+}

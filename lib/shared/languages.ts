@@ -71,9 +71,9 @@ export function isLanguageId(value: unknown): value is LanguageId {
 }
 
 /**
- * Whether the Run button can run code of `language` (JavaScript and
- * TypeScript; `RUNNABLE_LANGUAGES` in `run_output.ts` lists the same).
+ * Whether the Run button can run code of `language` (JavaScript, TypeScript
+ * and SQL; `RUNNABLE_LANGUAGES` in `run_output.ts` lists the same).
  */
 export function isRunnable(language: string): boolean {
-  return language === "javascript" || language === "typescript";
+  return language === "javascript" || language === "typescript" || language === "sql";
 }

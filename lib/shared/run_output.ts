@@ -15,6 +15,7 @@ import type { LanguageId } from "./languages.ts";
 export const RUNNABLE_LANGUAGES = [
   "javascript",
   "typescript",
+  "sql",
 ] as const satisfies readonly LanguageId[];
 
 /** One of {@linkcode RUNNABLE_LANGUAGES}. */
@@ -27,6 +28,8 @@ export function isRunnableLanguage(language: string): language is RunnableLangua
 
 /** How long a run may take before it is stopped, in milliseconds. */
 export const RUN_TIME_LIMIT_MS = 10_000;
+/** Extra time an SQL run has to start its database (PGlite) before the limit counts. */
+export const SQL_START_ALLOWANCE_MS = 60_000;
 /** Most bytes (UTF-8) of output one run keeps; the rest is dropped as "output truncated". */
 export const MAX_RUN_OUTPUT_BYTES = 1024 * 1024;
 /** Most lines of output one run keeps. */

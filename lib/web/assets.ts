@@ -20,7 +20,16 @@ const AssetManifestSchema = z.object({
     }),
   ),
   /** The sandbox's scripts (see `routes/run/frame.ts`): URL paths of classic scripts, loaded on first Run. */
-  runner: z.object({ frame: z.string(), worker: z.string(), typescript: z.string() }).optional(),
+  runner: z.object({
+    frame: z.string(),
+    worker: z.string(),
+    typescript: z.string(),
+    /** PGlite for SQL runs, and its binaries (fetched by the page, passed to the sandbox). */
+    sql: z.string(),
+    pgliteWasm: z.string(),
+    initdbWasm: z.string(),
+    pgliteData: z.string(),
+  }).optional(),
 });
 
 /** The built island bundles, by island name. */

@@ -15,7 +15,7 @@ export const handler: Handlers = {
     const runner = c.var.services.assets.runner;
     if (!runner) throw new HttpError(503, "The runner is not built: run `deno task build`");
     const origin = publicOrigin(c);
-    const scripts = [runner.frame, runner.worker, runner.typescript].map((path) =>
+    const scripts = [runner.frame, runner.worker, runner.typescript, runner.sql].map((path) =>
       `${origin}${path}`
     );
     c.header(
@@ -25,7 +25,8 @@ export const handler: Handlers = {
         // 'unsafe-eval': the worker runs the program with the Function
         // constructor. This policy is the frame's alone; the room page's
         // forbids it.
-        `script-src ${scripts.join(" ")} 'unsafe-eval'`,
+        // 'wasm-unsafe-eval': PGlite compiles its WebAssembly for SQL runs.
+        `script-src ${scripts.join(" ")} 'unsafe-eval' 'wasm-unsafe-eval'`,
         "worker-src blob:",
         "connect-src 'none'",
         "base-uri 'none'",
@@ -36,7 +37,8 @@ export const handler: Handlers = {
     );
     c.header("cache-control", "no-cache");
     return c.html(
-      `<!doctype html><html lang="en" data-worker="${runner.worker}" data-typescript="${runner.typescript}">` +
+      `<!doctype html><html lang="en" data-worker="${runner.worker}" data-typescript="${runner.typescript}" data-sql="${runner.sql}" ` +
+        `data-sql-assets="${runner.pgliteWasm} ${runner.initdbWasm} ${runner.pgliteData}">` +
         `<head><meta charset="utf-8"><title>Duet runner</title>` +
         `<script src="${runner.frame}"></script></head><body></body></html>`,
     );

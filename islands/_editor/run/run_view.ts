@@ -15,6 +15,7 @@ import type { RunRecord } from "../../../lib/shared/run_wire.ts";
 const LABELS: Readonly<Record<RunnableLanguage, string>> = {
   javascript: "JavaScript",
   typescript: "TypeScript",
+  sql: "SQL",
 };
 
 /** Drawn runs by id, with what they were drawn from. */

@@ -13,6 +13,7 @@ import {
   RUN_TIME_LIMIT_MS,
   type RunnableLanguage,
   type RunStatus,
+  SQL_START_ALLOWANCE_MS,
 } from "../../../lib/shared/run_output.ts";
 import { OutputItemSchema } from "../../../lib/shared/run_wire.ts";
 
@@ -22,7 +23,10 @@ const STOP_GRACE_MS = 2_000;
 const READY_TIMEOUT_MS = 20_000;
 
 const FrameMessageSchema = z.discriminatedUnion("type", [
-  z.object({ type: z.literal("ready") }),
+  z.object({
+    type: z.literal("ready"),
+    sqlAssets: z.array(z.string().regex(/^\/build\/[\w.-]+$/)),
+  }),
   z.object({ type: z.literal("output"), run: z.number(), items: z.array(OutputItemSchema) }),
   z.object({
     type: z.literal("end"),
@@ -59,6 +63,11 @@ export class Sandbox {
   #ready: Promise<Window> | null = null;
   #run: CurrentRun | null = null;
   #runs = 0;
+  /** Paths of PGlite's binaries, as the frame said. */
+  #sqlPaths: string[] = [];
+  #sqlAssets:
+    | Promise<{ pgliteWasm: ArrayBuffer; initdbWasm: ArrayBuffer; pgliteData: ArrayBuffer }>
+    | null = null;
 
   constructor(container: HTMLElement, frameUrl = "/run/frame") {
     this.#container = container;
@@ -75,8 +84,12 @@ export class Sandbox {
     const run: CurrentRun = { id: ++this.#runs, options, budget: new OutputBudget(), ended: false };
     this.#run = run;
     let target: Window;
+    let sqlAssets;
     try {
       target = await this.#load();
+      // The sandbox may not fetch: the page fetches PGlite (same origin,
+      // cached for good under content-hashed names) and hands it over.
+      if (options.language === "sql") sqlAssets = await this.#loadSql();
     } catch (error) {
       this.#end(run, "crashed", `The runner could not start: ${String(error)}`);
       return;
@@ -84,11 +97,12 @@ export class Sandbox {
     if (run.ended) return;
     run.limitTimer = setTimeout(
       () => this.stop("timeout"),
-      options.timeLimitMs ?? RUN_TIME_LIMIT_MS,
+      (options.timeLimitMs ?? RUN_TIME_LIMIT_MS) +
+        (options.language === "sql" ? SQL_START_ALLOWANCE_MS : 0),
     );
     // The frame's origin is opaque, so it cannot be named as the target.
     target.postMessage(
-      { type: "run", run: run.id, language: options.language, code: options.code },
+      { type: "run", run: run.id, language: options.language, code: options.code, sqlAssets },
       "*",
     );
   }
@@ -112,6 +126,27 @@ export class Sandbox {
     removeEventListener("message", this.#onMessage);
     if (this.#run) this.#end(this.#run, "stopped");
     this.#removeFrame();
+  }
+
+  #loadSql(): Promise<
+    { pgliteWasm: ArrayBuffer; initdbWasm: ArrayBuffer; pgliteData: ArrayBuffer }
+  > {
+    this.#sqlAssets ??= (async () => {
+      const [pgliteWasm, initdbWasm, pgliteData] = await Promise.all(
+        this.#sqlPaths.map(async (path) => {
+          const response = await fetch(path);
+          if (!response.ok) throw new Error(`${path}: ${response.status}`);
+          return await response.arrayBuffer();
+        }),
+      );
+      if (!pgliteWasm || !initdbWasm || !pgliteData) {
+        throw new Error("the database engine is missing");
+      }
+      return { pgliteWasm, initdbWasm, pgliteData };
+    })();
+    // A failed load is tried again on the next run.
+    this.#sqlAssets.catch(() => this.#sqlAssets = null);
+    return this.#sqlAssets;
   }
 
   #load(): Promise<Window> {
@@ -159,6 +194,7 @@ export class Sandbox {
     }
     const message = parsed.data;
     if (message.type === "ready") {
+      this.#sqlPaths = message.sqlAssets;
       frame.dispatchEvent(new Event("duet-ready"));
       return;
     }
