@@ -416,10 +416,14 @@ Deno.test("Room – a view-only participant syncs, but every change it sends is 
     () => room.receive(viewer, viewer.edit((text) => text.insert(0, "x"))),
     (error: unknown) => error instanceof ProtocolError && error.closeCode === CloseCode.readOnly,
   );
-  // A "step 2" that carries a change is refused the same way.
-  const forged = viewer.edit((text) => text.insert(0, "y"));
+  // A "step 2" that carries a change is refused the same way (from a fresh
+  // viewer: the first's own document now holds the refused "x").
+  const second = new LinkedPeer("view1", "view");
+  joinSynced(room, second);
+  const forged = second.edit((text) => text.insert(0, "y"));
   forged[1] = 1;
-  assert.throws(() => room.receive(viewer, forged), /read-only/);
+  assert.throws(() => room.receive(second, forged), /read-only/);
+  second.destroy();
   assert.equal(room.code, "print(1)");
   room.destroy();
   viewer.destroy();
