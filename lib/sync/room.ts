@@ -525,6 +525,14 @@ export class Room {
     if (!parsed.success) {
       throw new ProtocolError(`Invalid run message: ${parsed.error.issues[0]?.message}`);
     }
+    // Only people who may edit may run (their output and ends count only for
+    // a run they started, so refusing the start is enough).
+    if (parsed.data.t === "start" && !this.mayEdit(participant)) {
+      throw new ProtocolError(
+        "Only people who may edit this room can run its code",
+        CloseCode.readOnly,
+      );
+    }
     this.#broadcastRuns(
       this.#runs.receive(participant, this.#nameOf(participant), parsed.data),
       participant,
