@@ -318,7 +318,9 @@ export default function Editor(props: EditorProps) {
 
       <div class="duet-workspace">
         <div class="duet-code">
-          {!editorReady.value && <pre class="code-fallback"><code>{props.code}</code></pre>}
+          {!editorReady.value && (
+            <pre class="code-fallback"><code data-island-text="code">{props.code}</code></pre>
+          )}
           <div ref={viewParent} class="duet-code__view" />
         </div>
 

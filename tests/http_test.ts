@@ -192,3 +192,13 @@ Deno.test("404 – an unknown path says page not found; an unknown room keeps th
   assert.equal(room.status, 404);
   assert.match(await room.text(), /<h1>This room doesn’t exist<\/h1>/);
 });
+
+Deno.test("GET /room/:roomId – the page carries the code once", async () => {
+  await using duet = await createTestApp();
+  const marker = "unique_marker_" + crypto.randomUUID().replaceAll("-", "");
+  const { roomId } = await createRoom(duet, { language: "python", code: `print("${marker}")\n` });
+  const response = await duet.request(`/room/${roomId}`);
+  const html = await response.text();
+  assert.equal(html.split(marker).length - 1, 1, "the code appears once");
+  assert.match(html, /data-island-text="code"/);
+});

@@ -15,6 +15,12 @@ export interface IslandProps<P> {
   name: string;
   component: ComponentType<P>;
   props: P;
+  /**
+   * String props the island renders as the text of an element marked
+   * `data-island-text="<prop>"`: left out of `data-props` and read back from
+   * that element before hydrating, so a big text is sent once, not twice.
+   */
+  textProps?: (keyof P & string)[];
 }
 
 /**
@@ -23,11 +29,16 @@ export interface IslandProps<P> {
  * in an attribute, not an inline script, so the page needs no inline script.
  */
 export function Island<P>(
-  { name, component: Component, props }: IslandProps<P>,
+  { name, component: Component, props, textProps = [] }: IslandProps<P>,
 ): VNode {
   useContext(IslandCollector)?.add(name);
+  const sent = Object.fromEntries(
+    Object.entries(props as Record<string, unknown>).filter(([key]) =>
+      !(textProps as string[]).includes(key)
+    ),
+  );
   return (
-    <div data-island={name} data-props={JSON.stringify(props)}>
+    <div data-island={name} data-props={JSON.stringify(sent)}>
       {/* @ts-ignore: P is the component's props */}
       <Component {...props} />
     </div>

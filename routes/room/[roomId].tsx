@@ -30,7 +30,7 @@ export default function RoomPage({ data }: PageProps<EditorProps>): VNode {
     <div class="room-layout">
       <SiteHeader />
       <main class="room">
-        <Island name="Editor" component={Editor} props={data} />
+        <Island name="Editor" component={Editor} props={data} textProps={["code"]} />
       </main>
     </div>
   );
