@@ -379,11 +379,6 @@ Deno.test(`Fuzz – ${IN_PROCESS_FRAMES} hostile frames at Room.receive leave th
       "Alice",
       "Alice's presence is hers",
     );
-    // Bounded, not instant: a busy machine and garbage collection add their share.
-    assert.ok(
-      slowest < 1_000,
-      `no frame holds the event loop (slowest ${slowest.toFixed(1)} ms) ${where(-1)}`,
-    );
     // The room still works, and still saves.
     room.receive(alice, alice.edit((text) => text.insert(0, "// ok\n")));
     assert.equal(bob.text, `// ok\n${INITIAL_CODE}`);
