@@ -8,13 +8,16 @@ import {
   type LanguageId,
 } from "../lib/shared/languages.ts";
 import {
+  loadColorChoice,
   loadPresenceUser,
   MAX_NAME_LENGTH,
   normalizeName,
   type Participant,
   presenceUser,
+  saveColorChoice,
   saveName,
 } from "./_editor/presence.ts";
+import PresencePanel from "./_editor/PresencePanel.tsx";
 import type { EditorSession } from "./_editor/editor_session.ts";
 import { type ConnectionStatus, INITIAL_STATUS } from "./_editor/connection_status.ts";
 import { INITIAL_SAVE_STATE, type SaveState } from "./_editor/save_state.ts";
@@ -49,6 +52,7 @@ export default function Editor(props: EditorProps) {
   const editorReady = useSignal(false);
   const language = useSignal<LanguageId>(props.language);
   const name = useSignal("");
+  const color = useSignal("");
   const status = useSignal<ConnectionStatus>(INITIAL_STATUS);
   const save = useSignal<SaveState>(INITIAL_SAVE_STATE);
   const participants = useSignal<Participant[]>([]);
@@ -78,6 +82,7 @@ export default function Editor(props: EditorProps) {
     name.value = user.current.name;
     preferences.value = loadPreferences(storage);
     applyTheme(document.documentElement, preferences.value.theme);
+    color.value = user.current.color;
     hydrated.value = true;
 
     import("./_editor/editor_session.ts").then(({ EditorSession }) => {
@@ -90,6 +95,11 @@ export default function Editor(props: EditorProps) {
         language: props.language,
         user: user.current,
         preferences: preferences.value,
+        colorChosen: loadColorChoice(storage) !== null,
+        onUser: (next) => {
+          user.current = next;
+          color.value = next.color;
+        },
         container: viewParent.current,
         onStatus: (next) => status.value = next,
         onSave: (next) => save.value = next,
@@ -173,6 +183,13 @@ export default function Editor(props: EditorProps) {
     savePreferences(browserStorage(), next);
     applyTheme(document.documentElement, next.theme);
     session.current?.setPreferences(next);
+  };
+
+  const onPickColor = (next: string) => {
+    color.value = next;
+    user.current = presenceUser(user.current.name, next);
+    saveColorChoice(browserStorage(), next);
+    session.current?.setUser(user.current);
   };
 
   const onCopyLink = () => {
@@ -324,30 +341,16 @@ export default function Editor(props: EditorProps) {
           <div ref={viewParent} class="duet-code__view" />
         </div>
 
-        <section class="duet-people" aria-labelledby="duet-people-heading">
-          <h2 id="duet-people-heading" class="duet-people__heading">
-            In this room
-            {people.length > 0 && <span class="duet-people__count">{people.length}</span>}
-          </h2>
-          <ul class="duet-presence" data-testid="presence">
-            {people.map((person) => (
-              <li
-                key={person.clientId}
-                class="duet-person"
-                data-self={person.isSelf ? "true" : "false"}
-              >
-                <span
-                  class="duet-person__dot"
-                  style={{ backgroundColor: person.color }}
-                  aria-hidden="true"
-                />
-                <span class="duet-person__name">{person.name}</span>
-                {person.isSelf && " "}
-                {person.isSelf && <span class="duet-person__you">(you)</span>}
-              </li>
-            ))}
-          </ul>
-        </section>
+        <PresencePanel
+          people={people}
+          roomUrl={props.roomUrl}
+          ready={editorReady.value}
+          color={color.value}
+          copied={copied.value}
+          disabled={!hydrated.value}
+          onCopyLink={onCopyLink}
+          onPickColor={onPickColor}
+        />
       </div>
 
       <section class="duet-run" aria-label="Run">

@@ -14,7 +14,8 @@
  * loads on first use, i.e. the key bindings, bracket closing and hint code
  * (`islands/_editor/typing_support.ts`, when the editor is first focused or
  * pointed at), search (on a search key or the first selection), the
- * suggestion request (on the first pause in typing), the shortcut help and
+ * suggestion request (on the first pause in typing), remote carets (on first
+ * focus, or when someone else's cursor first arrives), the shortcut help and
  * preferences dialogs (when opened), Vim, Emacs-style or VS Code key bindings
  * (only when chosen: the budgets hold for the default preferences), and the
  * runner (the Run button's sandbox, its engines and the code that shows

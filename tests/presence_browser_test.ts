@@ -10,6 +10,8 @@ import type { Browser, Page } from "puppeteer-core";
 import { launchBrowser, typeAtEnd, waitForEditor } from "../testing/browser.ts";
 import { startTestServer } from "./_server.ts";
 import { createRoom } from "../testing/rooms.ts";
+import { connect } from "./_socket_client.ts";
+import { PRESENCE_COLORS } from "../islands/_editor/presence.ts";
 
 /** A page in a browser context of its own (no shared storage or BroadcastChannel). */
 async function newPerson(browser: Browser): Promise<Page> {
@@ -193,6 +195,225 @@ Deno.test({
         },
       );
       assert.deepEqual(errors, []);
+    } finally {
+      await server.shutdown();
+    }
+  },
+});
+
+/** The colour each person wears, as `page` lists them. */
+async function presenceColors(page: Page): Promise<string[]> {
+  return await page.$$eval(
+    "[data-testid=presence] li .duet-person__dot",
+    (dots) =>
+      dots.map((dot) => {
+        // Computed colours read rgb(r, g, b); back to #rrggbb.
+        const [r, g, b] = getComputedStyle(dot).backgroundColor.match(/\d+/g)!.map(Number);
+        return "#" + [r, g, b].map((c) => c.toString(16).padStart(2, "0")).join("");
+      }),
+  );
+}
+
+Deno.test({
+  name: "Browser – newcomers get distinct colours; a picked colour is shown and remembered",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn(t) {
+    const server = await startTestServer();
+    await using browser = await launchBrowser();
+    const people = [await newPerson(browser), await newPerson(browser)];
+    const roomUrl = (await createRoom(server.url, { code: "x\n" })).url;
+    const roomId = roomUrl.split("/").at(-1)!;
+    // Eleven others over raw sockets, each wearing one palette colour but the last.
+    const others = PRESENCE_COLORS.slice(0, -1).map(() => connect(server, roomId));
+    try {
+      await t.step("a newcomer takes the colour nobody in the room wears", async () => {
+        await Promise.all(others.map((other) => other.joined));
+        others.forEach((other, i) =>
+          other.socket.send(
+            other.peer.presence({ user: { name: `Other ${i}`, color: PRESENCE_COLORS[i] } }),
+          )
+        );
+        const [alice] = people;
+        await alice.goto(roomUrl);
+        await waitForEditor(alice);
+        await alice.waitForFunction(
+          (count) => document.querySelectorAll("[data-testid=presence] li").length === count,
+          {},
+          others.length + 1,
+        );
+        await alice.waitForFunction(
+          (color) =>
+            (document.querySelector(
+                "[data-testid=presence] li[data-self=true] .duet-person__dot",
+              ) as HTMLElement | null)?.style.backgroundColor !== "" &&
+            getComputedStyle(
+                document.querySelector(
+                  "[data-testid=presence] li[data-self=true] .duet-person__dot",
+                )!,
+              ).backgroundColor ===
+              `rgb(${[1, 3, 5].map((i) => parseInt(color.slice(i, i + 2), 16)).join(", ")})`,
+          { timeout: 5_000 },
+          PRESENCE_COLORS.at(-1)!,
+        );
+        assert.equal((await presenceColors(alice))[0], PRESENCE_COLORS.at(-1));
+      });
+
+      await t.step("the next newcomer wears one not yet worn twice", async () => {
+        for (const other of others.slice(0, 6)) other.close();
+        const [alice, bob] = people;
+        await alice.waitForFunction(
+          () => document.querySelectorAll("[data-testid=presence] li").length === 6,
+        );
+        await bob.goto(roomUrl);
+        await waitForEditor(bob);
+        await bob.waitForFunction(
+          () => document.querySelectorAll("[data-testid=presence] li").length === 7,
+        );
+        // Colours 0–5 are free again; Bob takes one of them.
+        await bob.waitForFunction(
+          (free) =>
+            free.includes(
+              "#" +
+                getComputedStyle(
+                  document.querySelector(
+                    "[data-testid=presence] li[data-self=true] .duet-person__dot",
+                  )!,
+                ).backgroundColor.match(/\d+/g)!.map((c) => Number(c).toString(16).padStart(2, "0"))
+                  .join(""),
+            ),
+          { timeout: 5_000 },
+          PRESENCE_COLORS.slice(0, 6),
+        );
+      });
+
+      await t.step("picking a colour shows it to the others and survives a reload", async () => {
+        const [alice, bob] = people;
+        await alice.click(".duet-colors__summary");
+        await alice.waitForSelector("[data-testid=colors] input", { visible: true });
+        const swatches = await alice.$$eval(
+          "[data-testid=colors] input",
+          (inputs) => inputs.map((input) => (input as HTMLInputElement).value),
+        );
+        assert.ok(swatches.length >= 12, `a palette of ${swatches.length}`);
+        const [mine] = await presenceColors(alice);
+        const pick = swatches.find((color) => color !== mine)!;
+        await alice.click(`[data-testid=colors] input[value="${pick}"]`);
+        await bob.waitForFunction(
+          (pick) =>
+            [...document.querySelectorAll<HTMLElement>("[data-testid=presence] li")].some((li) =>
+              li.dataset.self === "false" &&
+              getComputedStyle(li.querySelector(".duet-person__dot")!).backgroundColor ===
+                `rgb(${[1, 3, 5].map((i) => parseInt(pick.slice(i, i + 2), 16)).join(", ")})`
+            ),
+          {},
+          pick,
+        );
+        await alice.reload();
+        await waitForEditor(alice);
+        await alice.waitForFunction(() =>
+          document.querySelector("[data-testid=presence] li[data-self=true]") !== null
+        );
+        assert.equal((await presenceColors(alice))[0], pick, "the choice is remembered");
+      });
+    } finally {
+      for (const other of others) other.close();
+      await server.shutdown();
+    }
+  },
+});
+
+Deno.test({
+  name: "Browser – a new room has the editor focused and invites until a second person arrives",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    const server = await startTestServer();
+    await using browser = await launchBrowser();
+    const alice = await newPerson(browser);
+    const bob = await newPerson(browser);
+    try {
+      await alice.goto(`${server.url}/`);
+      await Promise.all([alice.waitForNavigation(), alice.click("form.create-room button")]);
+      await waitForEditor(alice);
+      await alice.waitForFunction(() =>
+        document.activeElement?.classList.contains("cm-content") === true
+      );
+      const roomUrl = alice.url().split("#")[0];
+      assert.match(roomUrl, /\/room\/[0-9A-Za-z]{22}$/);
+      await alice.waitForSelector("[data-testid=invite]");
+      const hint = await alice.$eval("[data-testid=invite]", (element) => element.textContent);
+      assert.match(hint ?? "", /Share this link to invite someone/);
+      assert.equal(
+        await alice.$eval(
+          "[data-testid=invite-link]",
+          (input) => (input as HTMLInputElement).value,
+        ),
+        roomUrl,
+      );
+      assert.ok(await alice.$("[data-testid=invite-copy]"), "with a copy button");
+      // Typing goes straight into the editor.
+      await alice.keyboard.type("hello");
+      await alice.waitForFunction(() =>
+        document.querySelector(".cm-content")?.textContent?.includes("hello")
+      );
+
+      await bob.goto(roomUrl);
+      await waitForEditor(bob);
+      await alice.waitForFunction(() => document.querySelector("[data-testid=invite]") === null);
+      assert.equal(await bob.$("[data-testid=invite]"), null, "Bob is not alone either");
+    } finally {
+      await server.shutdown();
+    }
+  },
+});
+
+Deno.test({
+  name: "Browser – the presence list shows who is typing and who is away",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    const server = await startTestServer();
+    await using browser = await launchBrowser();
+    const alice = await newPerson(browser);
+    const bobContext = await browser.createBrowserContext();
+    const bob = await bobContext.newPage();
+    try {
+      const roomUrl = (await createRoom(server.url, { code: "x\n" })).url;
+      await alice.goto(roomUrl);
+      await bob.goto(roomUrl);
+      await Promise.all([waitForEditor(alice), waitForEditor(bob)]);
+      const bobsActivity = () =>
+        alice.$eval(
+          "[data-testid=presence] li[data-self=false]",
+          (li) => (li as HTMLElement).dataset.activity,
+        );
+      await alice.waitForSelector("[data-testid=presence] li[data-self=false]");
+      assert.equal(await bobsActivity(), "active");
+      await typeAtEnd(bob, "typing");
+      await alice.waitForFunction(() =>
+        document.querySelector("[data-testid=presence] li[data-self=false] [data-testid=activity]")
+          ?.textContent === "typing…"
+      );
+      // It ends a few seconds after the last key.
+      await alice.waitForFunction(
+        () =>
+          (document.querySelector("[data-testid=presence] li[data-self=false]") as HTMLElement)
+            ?.dataset.activity === "active",
+        { timeout: 10_000 },
+      );
+      // Another tab in front hides Bob's page.
+      const other = await bobContext.newPage();
+      await other.bringToFront();
+      await alice.waitForFunction(() =>
+        document.querySelector("[data-testid=presence] li[data-self=false] [data-testid=activity]")
+          ?.textContent === "away"
+      );
+      await bob.bringToFront();
+      await alice.waitForFunction(() =>
+        (document.querySelector("[data-testid=presence] li[data-self=false]") as HTMLElement)
+          ?.dataset.activity === "active"
+      );
     } finally {
       await server.shutdown();
     }

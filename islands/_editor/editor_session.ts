@@ -15,16 +15,10 @@ import {
   highlightActiveLine,
   highlightActiveLineGutter,
   highlightSpecialChars,
-  keymap,
   lineNumbers,
 } from "@codemirror/view";
 import { bracketMatching, indentOnInput } from "@codemirror/language";
-import {
-  yCollab,
-  yRemoteSelections,
-  yRemoteSelectionsTheme,
-  yUndoManagerKeymap,
-} from "y-codemirror.next";
+import { collaboration } from "./collaboration.ts";
 import { isLanguageId, type LanguageId } from "../../lib/shared/languages.ts";
 import { SOCKET_PATH } from "../../lib/shared/wire.ts";
 import type { Hint } from "./autocomplete_hint.ts";
@@ -35,8 +29,14 @@ import { loadKeyBindings } from "./key_bindings.ts";
 import { isDark, type Preferences } from "./preferences.ts";
 import { lazySearch } from "./lazy_search.ts";
 import { loadedLanguage, loadLanguage } from "./load_language.ts";
-import { type Participant, participantsFrom, type PresenceUser } from "./presence.ts";
-import { remoteCarets } from "./remote_carets.ts";
+import type { ActivityTracker } from "./activity.ts";
+import {
+  IDLE_MS,
+  leastUsedColor,
+  type Participant,
+  participantsFrom,
+  type PresenceUser,
+} from "./presence.ts";
 import { type ConnectionStatus, RoomConnection } from "./room_connection.ts";
 import { INITIAL_SAVE_STATE, type SaveState } from "./save_state.ts";
 import type { RunController } from "./run/run_controller.ts";
@@ -50,6 +50,13 @@ export interface EditorSessionOptions {
   user: PresenceUser;
   /** This browser's editor preferences. */
   preferences: Preferences;
+  /**
+   * Whether the person picked `user.color`; if not, the session changes it to
+   * the colour least used in the room once it knows who is there.
+   */
+  colorChosen: boolean;
+  /** The session changed the local participant (the colour it picked in the room). */
+  onUser?: (user: PresenceUser) => void;
   /** Empty element the editor view is mounted into after the first sync. */
   container: HTMLElement;
   onStatus: (status: ConnectionStatus) => void;
@@ -81,6 +88,9 @@ export class EditorSession {
   readonly #indentSlot = new Compartment();
   readonly #layoutSlot = new Compartment();
   readonly #keyBindingsSlot = new Compartment();
+  readonly #caretSlot = new Compartment();
+  #carets: Extension | null = null;
+  #caretsRequested = false;
   #typingRequested = false;
   #preferences: Preferences;
   #languageLoaded: Promise<void>;
@@ -95,6 +105,10 @@ export class EditorSession {
   #destroyed = false;
   #save: SaveState = INITIAL_SAVE_STATE;
   #runs: Promise<RunController> | null = null;
+  #activity: ActivityTracker | null = null;
+  #activityRequested = false;
+  readonly #startedAt = Date.now();
+  #idleTimer: ReturnType<typeof setTimeout>;
 
   constructor(options: EditorSessionOptions) {
     this.#options = options;
@@ -119,6 +133,10 @@ export class EditorSession {
     this.#settings.observe(this.#onSettingsChange);
     provider.awareness.on("change", this.#onAwarenessChange);
     provider.awareness.setLocalStateField("user", this.#user);
+    // Activity (see #loadActivity) is tracked from the first input, the page
+    // being hidden, or a minute without input, whichever comes first.
+    this.#idleTimer = setTimeout(this.#loadActivity, IDLE_MS);
+    document.addEventListener("visibilitychange", this.#onVisibilityChange);
     this.#darkScheme = matchMedia(DARK_SCHEME_QUERY);
     this.#darkScheme.addEventListener("change", this.#onSchemeChange);
     addEventListener("pagehide", this.#onPageHide);
@@ -192,6 +210,9 @@ export class EditorSession {
   destroy(): void {
     if (this.#destroyed) return;
     this.#destroyed = true;
+    clearTimeout(this.#idleTimer);
+    this.#activity?.destroy();
+    document.removeEventListener("visibilitychange", this.#onVisibilityChange);
     removeEventListener("pagehide", this.#onPageHide);
     removeEventListener("pageshow", this.#onPageShow);
     removeEventListener("beforeunload", this.#onBeforeUnload);
@@ -244,8 +265,12 @@ export class EditorSession {
 
   #onFirstSync = (): void => {
     if (this.#destroyed) return;
+    this.#pickColor();
     this.#readLanguage();
     this.#mountView();
+    // Landed here from "Create room" (the form's redirect carries the owner
+    // key in the fragment): the editor takes focus.
+    if (location.hash.startsWith("#owner=")) this.#view?.focus();
     this.#options.onEditorReady();
   };
 
@@ -258,6 +283,10 @@ export class EditorSession {
     this.#options.onParticipants(
       participantsFrom(awareness.getStates(), awareness.clientID),
     );
+    if (this.#caretsRequested) return;
+    for (const [clientId, state] of awareness.getStates()) {
+      if (clientId !== awareness.clientID && state.cursor != null) this.#loadCarets();
+    }
   };
 
   #onSchemeChange = (): void => {
@@ -278,12 +307,58 @@ export class EditorSession {
 
   #onPageShow = (event: PageTransitionEvent): void => {
     if (event.persisted) {
-      this.#connection.provider.awareness.setLocalStateField(
-        "user",
-        this.#user,
-      );
+      this.#connection.provider.awareness.setLocalState({
+        user: this.#user,
+        ...(this.#activity && { activity: this.#activity.activity }),
+      });
     }
   };
+
+  #onVisibilityChange = (): void => {
+    if (this.#activity === null) this.#loadActivity();
+    this.#activity?.setHidden(document.visibilityState === "hidden");
+  };
+
+  #interacted = (): void => {
+    if (this.#activity === null) this.#loadActivity();
+    this.#activity?.interacted();
+  };
+
+  // Until the tracker loads, presence carries no `activity`, which reads as
+  // "active": true before the first input, and before a minute has passed.
+  #loadActivity = (): void => {
+    if (this.#activityRequested) return;
+    this.#activityRequested = true;
+    clearTimeout(this.#idleTimer);
+    const { awareness } = this.#connection.provider;
+    import("./activity.ts").then(({ ActivityTracker }) => {
+      if (this.#destroyed) return;
+      this.#activity = new ActivityTracker({
+        hidden: document.visibilityState === "hidden",
+        inputAt: this.#startedAt,
+        onChange: (activity) => awareness.setLocalStateField("activity", activity),
+      });
+      awareness.setLocalStateField("activity", this.#activity.activity);
+    }).catch((error: unknown) => {
+      console.warn("Could not load activity tracking", error);
+    });
+  };
+
+  // The room's presence arrives before the first sync completes, so by now
+  // the others' colours are known.
+  #pickColor(): void {
+    if (this.#options.colorChosen) return;
+    const { awareness } = this.#connection.provider;
+    const others: string[] = [];
+    for (const [clientId, state] of awareness.getStates()) {
+      const color = state.user?.color;
+      if (clientId !== awareness.clientID && typeof color === "string") others.push(color);
+    }
+    const color = leastUsedColor(others, awareness.clientID);
+    if (color === this.#user.color) return;
+    this.setUser({ ...this.#user, color, colorLight: `${color}33` });
+    this.#options.onUser?.(this.#user);
+  }
 
   /** Adopts the room's language; unknown values are ignored. */
   #readLanguage(): void {
@@ -321,8 +396,6 @@ export class EditorSession {
         indentOnInput(),
         bracketMatching(),
         highlightActiveLine(),
-        // Undo goes through Yjs so that it only undoes this participant's edits.
-        keymap.of(yUndoManagerKeymap),
         lazySearch(),
         this.#languageSlot.of(loadedLanguage(this.#language) ?? []),
         this.#indentSlot.of(languageIndentation(this.#language)),
@@ -331,9 +404,26 @@ export class EditorSession {
         // The other key bindings, bracket closing and the hint: see typing_support.ts.
         this.#typingSlot.of([]),
         holdKeys({ load: this.#loadTypingSupport }),
+        // Others' carets, and publishing ours: see #loadCarets.
+        this.#caretSlot.of(this.#carets ?? []),
         EditorView.domEventHandlers({
-          focus: this.#loadTypingSupport,
-          pointerover: this.#loadTypingSupport,
+          focus: this.#onFirstUse,
+          pointerover: this.#onFirstUse,
+          keydown: this.#interacted,
+          pointerdown: this.#interacted,
+          wheel: this.#interacted,
+        }),
+        EditorView.updateListener.of((update) => {
+          if (
+            update.docChanged &&
+            update.transactions.some((tr) =>
+              tr.isUserEvent("input") || tr.isUserEvent("delete") || tr.isUserEvent("undo") ||
+              tr.isUserEvent("redo")
+            )
+          ) {
+            if (this.#activity === null) this.#loadActivity();
+            this.#activity?.typed();
+          }
         }),
         this.#layoutSlot.of(layout(this.#preferences)),
         this.#schemeSlot.of(schemeExtension(this.#dark())),
@@ -342,7 +432,8 @@ export class EditorSession {
         ),
         editorTheme,
         EditorView.contentAttributes.of({ "aria-label": "Code editor" }),
-        collaboration(this.#text, provider.awareness, undoManager),
+        // Undo goes through Yjs so that it only undoes this participant's edits.
+        collaboration({ text: this.#text, awareness: provider.awareness, undoManager }),
       ],
     });
     this.#view = new EditorView({ state, parent: this.#options.container });
@@ -357,6 +448,28 @@ export class EditorSession {
     if (this.#destroyed || this.#view === null || this.#preferences.keyBindings !== choice) return;
     this.#view.dispatch({ effects: this.#keyBindingsSlot.reconfigure(extension) });
   }
+
+  #onFirstUse = (): void => {
+    this.#loadTypingSupport();
+    this.#loadCarets();
+  };
+
+  // Remote carets load when someone else's cursor is first in presence, or
+  // when this editor is first used (the local cursor is only published while
+  // it has focus), so a room one is alone in and only reads never loads them.
+  #loadCarets = (): void => {
+    if (this.#caretsRequested) return;
+    this.#caretsRequested = true;
+    const text = this.#text;
+    const { awareness } = this.#connection.provider;
+    import("./remote_carets.ts").then(({ remoteCarets }) => {
+      if (this.#destroyed) return;
+      this.#carets = remoteCarets({ text, awareness });
+      this.#view?.dispatch({ effects: this.#caretSlot.reconfigure(this.#carets) });
+    }).catch((error: unknown) => {
+      console.warn("Could not load the others' cursors", error);
+    });
+  };
 
   // Keys typed until this has finished are held (see held_keys.ts), so it
   // waits for everything that decides what a key does: the bindings, the
@@ -392,24 +505,6 @@ export class EditorSession {
       if (this.#view !== null) releaseHeldKeys(this.#view, this.#replayKeys);
     });
   };
-}
-
-/**
- * y-codemirror.next's sync and undo, with Duet's remote carets instead of its
- * remote selections (see remote_carets.ts for why).
- */
-function collaboration(
-  text: Y.Text,
-  awareness: RoomConnection["provider"]["awareness"],
-  undoManager: Y.UndoManager,
-): Extension {
-  const parts = yCollab(text, awareness, { undoManager });
-  return [
-    (Array.isArray(parts) ? parts : [parts]).filter((part) =>
-      part !== yRemoteSelections && part !== yRemoteSelectionsTheme
-    ),
-    remoteCarets({ text, awareness }),
-  ];
 }
 
 /** Tab width and line wrapping, as the preferences say. */

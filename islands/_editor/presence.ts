@@ -17,31 +17,51 @@ export interface PresenceUser {
   colorLight: string;
 }
 
+/** How long without input before someone counts as idle. */
+export const IDLE_MS = 60_000;
+
+/** What a person is doing: typing now, present, idle (no input for a minute) or away (page hidden). */
+export type Activity = "typing" | "active" | "idle" | "away";
+
 /** One person in the presence list. */
 export interface Participant {
   clientId: number;
   name: string;
   color: string;
   isSelf: boolean;
+  /** `active` for clients that do not say. */
+  activity: Activity;
 }
 
-/** Participant colours: each readable as a label behind white text and as a caret on dark and light backgrounds. */
-export const PRESENCE_COLORS: readonly string[] = [
-  "#2f74d0",
-  "#2b8a3e",
-  "#d9480f",
-  "#ae3ec9",
-  "#0c8599",
-  "#d6336c",
-  "#b35c00",
-  "#7048e8",
+/**
+ * Participant colours and their names: each readable as a label behind white
+ * text (contrast at least 4.3:1) and as a caret on the dark editor (at least
+ * 3:1) and the light one; presence_test.ts holds them to it.
+ */
+export const PRESENCE_PALETTE: readonly { color: string; name: string }[] = [
+  { color: "#2f74d0", name: "Blue" },
+  { color: "#2b8a3e", name: "Green" },
+  { color: "#d0450e", name: "Orange" },
+  { color: "#ae3ec9", name: "Purple" },
+  { color: "#0c8599", name: "Teal" },
+  { color: "#d6336c", name: "Pink" },
+  { color: "#b35c00", name: "Amber" },
+  { color: "#7048e8", name: "Violet" },
+  { color: "#c92a2a", name: "Red" },
+  { color: "#5f7f0e", name: "Olive" },
+  { color: "#8a6d00", name: "Gold" },
+  { color: "#087f5b", name: "Emerald" },
 ];
+
+/** The palette's colours, `#rrggbb`. */
+export const PRESENCE_COLORS: readonly string[] = PRESENCE_PALETTE.map(({ color }) => color);
 
 /** The longest display name shown to others. */
 export const MAX_NAME_LENGTH = 40;
 
 const NAME_KEY = "duet:name";
-const COLOR_KEY = "duet:color";
+/** Only a colour the person picked is kept; others get the room's least used. */
+const COLOR_KEY = "duet:color-choice";
 const COLOR_PATTERN = /^#[0-9a-f]{6}$/i;
 
 const ADJECTIVES = [
@@ -81,20 +101,52 @@ export interface LoadPresenceUserOptions {
   random?: () => number;
 }
 
-/** Reads the local participant from storage, creating and saving a friendly name and colour on first visit. */
+/**
+ * Reads the local participant from storage, creating and saving a friendly
+ * name on first visit. The colour is the one this person picked, if any, else
+ * a palette colour until {@linkcode leastUsedColor} can choose in the room.
+ */
 export function loadPresenceUser(
   options: LoadPresenceUserOptions,
 ): PresenceUser {
   const random = options.random ?? Math.random;
   const storedName = normalizeName(readItem(options.storage, NAME_KEY) ?? "");
-  const storedColor = readItem(options.storage, COLOR_KEY) ?? "";
   const name = storedName === "" ? randomName(random) : storedName;
-  const color = COLOR_PATTERN.test(storedColor)
-    ? storedColor.toLowerCase()
-    : pick(PRESENCE_COLORS, random);
   writeItem(options.storage, NAME_KEY, name);
-  writeItem(options.storage, COLOR_KEY, color);
-  return presenceUser(name, color);
+  return presenceUser(name, loadColorChoice(options.storage) ?? pick(PRESENCE_COLORS, random));
+}
+
+/** The colour this person picked, or `null` when they have not. */
+export function loadColorChoice(storage: Storage | null): string | null {
+  const stored = readItem(storage, COLOR_KEY) ?? "";
+  return COLOR_PATTERN.test(stored) ? stored.toLowerCase() : null;
+}
+
+/** Remembers the colour this person picked. */
+export function saveColorChoice(storage: Storage | null, color: string): void {
+  if (COLOR_PATTERN.test(color)) writeItem(storage, COLOR_KEY, color.toLowerCase());
+}
+
+/**
+ * The palette colour the fewest of `others` wear; among equally used ones,
+ * the one a stable hash of `clientId` picks, so that two newcomers at once
+ * are unlikely to pick alike.
+ */
+export function leastUsedColor(others: readonly string[], clientId: number): string {
+  const uses = new Map(PRESENCE_COLORS.map((color) => [color, 0]));
+  for (const color of others) {
+    const key = color.toLowerCase();
+    const count = uses.get(key);
+    if (count !== undefined) uses.set(key, count + 1);
+  }
+  const fewest = Math.min(...uses.values());
+  const candidates = PRESENCE_COLORS.filter((color) => uses.get(color) === fewest);
+  return candidates[stableHash(clientId) % candidates.length];
+}
+
+/** Knuth's multiplicative hash, to 32 bits. */
+function stableHash(value: number): number {
+  return Math.imul(value >>> 0, 2654435761) >>> 0;
 }
 
 /** Saves the display name for the next visit. */
@@ -136,10 +188,13 @@ export function participantsFrom(
       name: normalizeName(name) || "Anonymous",
       color: typeof color === "string" && COLOR_PATTERN.test(color) ? color : PRESENCE_COLORS[0],
       isSelf: clientId === selfClientId,
+      activity: ACTIVITIES.find((activity) => activity === state.activity) ?? "active",
     });
   }
   return participants.sort((a, b) => Number(b.isSelf) - Number(a.isSelf));
 }
+
+const ACTIVITIES: readonly Activity[] = ["typing", "active", "idle", "away"];
 
 function randomName(random: () => number): string {
   return `${pick(ADJECTIVES, random)} ${pick(ANIMALS, random)}`;
