@@ -34,8 +34,8 @@ export interface TestServer extends DuetServer, AsyncDisposable {}
 /** Duet's app called in memory, as Hono's own tests do: no port, no socket. */
 export interface TestApp extends AsyncDisposable {
   app: Hono<AppEnv>;
-  /** `app.request()` from 127.0.0.1, with a relative path or a full URL. */
-  request(path: string, init?: RequestInit): Promise<Response>;
+  /** `app.request()` from 127.0.0.1 (or `from`), with a relative path or a full URL. */
+  request(path: string, init?: RequestInit, from?: string): Promise<Response>;
 }
 
 let sharedDatabase: Promise<SqlClient> | undefined;
@@ -91,10 +91,15 @@ export async function createTestApp(options: TestServerOptions = {}): Promise<Te
     logger: options.logger ?? silentLogger,
     database: await storageFor(options),
   });
-  const remoteAddr: Deno.NetAddr = { transport: "tcp", hostname: "127.0.0.1", port: 40_000 };
+  const remoteAddr = (hostname: string): Deno.NetAddr => ({
+    transport: "tcp",
+    hostname,
+    port: 40_000,
+  });
   return {
     app: duet.app,
-    request: async (path, init) => await duet.app.request(path, init, { remoteAddr }),
+    request: async (path, init, from = "127.0.0.1") =>
+      await duet.app.request(path, init, { remoteAddr: remoteAddr(from) }),
     [Symbol.asyncDispose]: () => duet.close(),
   };
 }

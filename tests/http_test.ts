@@ -202,3 +202,31 @@ Deno.test("GET /room/:roomId – the page carries the code once", async () => {
   assert.equal(html.split(marker).length - 1, 1, "the code appears once");
   assert.match(html, /data-island-text="code"/);
 });
+
+Deno.test("GET /room/:id – rendering big rooms is metered per address by their size (DUET_PAGE_BYTES_PER_MINUTE)", async () => {
+  await using duet = await createTestApp({ limits: { pageBytesPerMinute: 100 * KiB } });
+  const big = await createRoom(duet, { language: "python", code: "x = 1\n".repeat(7 * KiB) });
+  const small = await createRoom(duet, { language: "python", code: "print(1)\n" });
+  const read = (roomId: string, address: string) => duet.request(`/room/${roomId}`, {}, address);
+  // 42 KiB of code: two renders fit in 100 KiB, the third does not.
+  for (let i = 0; i < 2; i++) {
+    const page = await read(big.roomId, "192.0.2.1");
+    await page.body?.cancel();
+    assert.equal(page.status, 200, `render ${i + 1}`);
+  }
+  const refused = await read(big.roomId, "192.0.2.1");
+  assert.ok(Number(refused.headers.get("retry-after")) >= 1);
+  const html = await expectErrorPage(refused, 429, /Too many room pages from your address/);
+  assert.doesNotMatch(html, /x = 1/, "the refused page renders no code");
+  // A small room still costs little, and another address has its own allowance.
+  const smallPage = await read(small.roomId, "192.0.2.1");
+  await smallPage.body?.cancel();
+  assert.equal(smallPage.status, 200);
+  const other = await read(big.roomId, "192.0.2.2");
+  await other.body?.cancel();
+  assert.equal(other.status, 200);
+  // The JSON API is not metered by this limit.
+  const api = await duet.request(`/rooms/${big.roomId}`, {}, "192.0.2.1");
+  await api.body?.cancel();
+  assert.equal(api.status, 200);
+});

@@ -116,6 +116,11 @@ const EnvSchema = z.object({
     "DUET_AUTOCOMPLETE_PER_MINUTE",
     DEFAULT_LIMITS.autocompletePerMinute,
   ),
+  DUET_PAGE_BYTES_PER_MINUTE: count(
+    "DUET_PAGE_BYTES_PER_MINUTE",
+    DEFAULT_LIMITS.pageBytesPerMinute,
+    1024,
+  ),
   DUET_MAX_BUFFERED_BYTES: count("DUET_MAX_BUFFERED_BYTES", DEFAULT_LIMITS.maxBufferedBytes),
   DUET_IDLE_TIMEOUT_SECONDS: count(
     "DUET_IDLE_TIMEOUT_SECONDS",
@@ -181,6 +186,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       roomsPerMinute: value.DUET_ROOMS_PER_MINUTE,
       autocompleteMaxBytes: value.DUET_AUTOCOMPLETE_MAX_BYTES,
       autocompletePerMinute: value.DUET_AUTOCOMPLETE_PER_MINUTE,
+      pageBytesPerMinute: value.DUET_PAGE_BYTES_PER_MINUTE,
       maxBufferedBytes: value.DUET_MAX_BUFFERED_BYTES,
       idleTimeoutSeconds: value.DUET_IDLE_TIMEOUT_SECONDS,
       maxPresenceBytes: value.DUET_MAX_PRESENCE_BYTES,

@@ -16,6 +16,8 @@ export interface Limits {
   autocompleteMaxBytes: number;
   /** `/autocomplete` requests per client address per minute (`DUET_AUTOCOMPLETE_PER_MINUTE`). */
   autocompletePerMinute: number;
+  /** Code rendered into room pages per client address per minute, in bytes (`DUET_PAGE_BYTES_PER_MINUTE`). */
+  pageBytesPerMinute: number;
   /** Bytes waiting to be sent to one connection before it is dropped (`DUET_MAX_BUFFERED_BYTES`). */
   maxBufferedBytes: number;
   /** Seconds a socket may send nothing (Deno pings it half-way) before it is closed (`DUET_IDLE_TIMEOUT_SECONDS`; 0: never). */
@@ -37,6 +39,7 @@ export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   roomsPerMinute: 30,
   autocompleteMaxBytes: 256 * KiB,
   autocompletePerMinute: 240,
+  pageBytesPerMinute: 32 * MiB,
   maxBufferedBytes: 4 * MiB,
   idleTimeoutSeconds: 60,
   maxPresenceBytes: 8 * KiB,
@@ -76,6 +79,7 @@ export type RejectionReason =
   | "origin_refused"
   | "room_creation_rate"
   | "autocomplete_rate"
+  | "page_render_rate"
   | "body_too_large"
   | "idle_timeout"
   | "storage_unavailable"

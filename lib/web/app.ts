@@ -196,10 +196,10 @@ export function createApp(manifest: Manifest, services: Services): Hono<AppEnv> 
     }
   }
 
-  // A browser shows whatever its form post gets back: a page that says what
-  // happened, not JSON. API clients (a JSON body or Accept) get JSON.
+  // A browser shows whatever its form post or page request gets back: a page
+  // that says what happened, not JSON. API clients (a JSON body or Accept) get JSON.
   const errorResponse = (c: Context<AppEnv>, error: HttpError): Response => {
-    if (errorPage && isFormPost(c)) {
+    if (errorPage && (isFormPost(c) || wantsPage(c))) {
       const data = {
         status: error.status,
         message: error.message,

@@ -51,19 +51,19 @@ export class TokenBucket {
     return this.tokens >= this.burst;
   }
 
-  /** Takes one token if there is one. */
-  take(): boolean {
+  /** Takes `count` tokens (default one) if there are that many. */
+  take(count = 1): boolean {
     this.#refill();
-    if (this.#tokens < 1) return false;
-    this.#tokens -= 1;
+    if (this.#tokens < count) return false;
+    this.#tokens -= count;
     return true;
   }
 
-  /** Milliseconds until a token is available; 0 when one is. */
-  msUntilToken(): number {
+  /** Milliseconds until `count` tokens (default one) are available; 0 when they are. */
+  msUntilToken(count = 1): number {
     this.#refill();
-    if (this.#tokens >= 1) return 0;
-    return Math.ceil(((1 - this.#tokens) / this.ratePerSecond) * 1000);
+    if (this.#tokens >= count) return 0;
+    return Math.ceil(((count - this.#tokens) / this.ratePerSecond) * 1000);
   }
 
   #refill(): void {
@@ -107,10 +107,10 @@ export class RateLimiter {
   }
 
   /**
-   * Counts one action for `key`. Returns 0 when it is allowed, else the whole
-   * seconds to wait (for a `Retry-After` header).
+   * Counts one action for `key`, weighing `cost` (default 1, at most a minute's worth). Returns 0
+   * when it is allowed, else the whole seconds to wait (for a `Retry-After` header).
    */
-  take(key: string): number {
+  take(key: string, cost = 1): number {
     if (++this.#takesSinceSweep >= 1_000) this.sweep();
     let bucket = this.#buckets.get(key);
     if (!bucket) {
@@ -126,20 +126,22 @@ export class RateLimiter {
       });
       this.#buckets.set(key, bucket);
     }
-    if (bucket.take()) return 0;
-    return Math.max(1, Math.ceil(bucket.msUntilToken() / 1000));
+    const weight = Math.min(cost, this.#perMinute);
+    if (bucket.take(weight)) return 0;
+    return Math.max(1, Math.ceil(bucket.msUntilToken(weight) / 1000));
   }
 
   /**
    * Counts one action for `key`, or refuses it with a 429 {@linkcode HttpError}
    * that says when to try again: "Too many `what` from your address …".
    */
-  enforce(key: string, what: string, reason: RejectionReason): void {
-    const wait = this.take(key);
+  enforce(key: string, what: string, reason: RejectionReason, options: EnforceOptions = {}): void {
+    const wait = this.take(key, options.cost);
     if (wait === 0) return;
+    const rate = options.describeRate?.(this.#perMinute) ?? `${this.#perMinute}`;
     throw new HttpError(
       429,
-      `Too many ${what} from your address (${this.#perMinute} a minute): try again in ${wait} s`,
+      `Too many ${what} from your address (${rate} a minute): try again in ${wait} s`,
       { reason, retryAfterSeconds: wait },
     );
   }
@@ -153,21 +155,35 @@ export class RateLimiter {
   }
 }
 
+/** Options for {@linkcode RateLimiter.enforce}. */
+export interface EnforceOptions {
+  /** What the action weighs in the limiter's units; default 1. */
+  cost?: number;
+  /** How the message states the rate, from the limiter's units per minute; default the number. */
+  describeRate?: (perMinute: number) => string;
+}
+
 /** The per-address limits of the HTTP API. */
 export interface RateLimits {
   /** `POST /rooms`. */
   roomCreation: RateLimiter;
   /** `POST /autocomplete`. */
   autocomplete: RateLimiter;
+  /** Room pages, weighed by their code in KiB (a page of a big room costs its size to render). */
+  pageRenders: RateLimiter;
 }
 
 /** Creates the HTTP API's per-address limiters from the configured limits. */
 export function createRateLimits(
-  limits: { roomsPerMinute: number; autocompletePerMinute: number },
+  limits: { roomsPerMinute: number; autocompletePerMinute: number; pageBytesPerMinute: number },
   options: { now?: () => number } = {},
 ): RateLimits {
   return {
     roomCreation: new RateLimiter({ perMinute: limits.roomsPerMinute, now: options.now }),
     autocomplete: new RateLimiter({ perMinute: limits.autocompletePerMinute, now: options.now }),
+    pageRenders: new RateLimiter({
+      perMinute: Math.max(1, Math.floor(limits.pageBytesPerMinute / 1024)),
+      now: options.now,
+    }),
   };
 }

@@ -84,6 +84,21 @@ Deno.test("RateLimiter.enforce – refuses with a 429 that says when to retry", 
   limiter.enforce("a", "new rooms", "room_creation_rate");
 });
 
+Deno.test("RateLimiter.take – weighs an action by its cost, never more than a minute's worth", () => {
+  const clock = manualClock();
+  const limiter = new RateLimiter({ perMinute: 60, now: clock.now });
+  assert.equal(limiter.take("a", 40), 0);
+  assert.equal(limiter.take("a", 40), 20, "20 more tokens take 20 s at one a second");
+  assert.equal(limiter.take("a", 20), 0);
+  clock.advance(60_000);
+  assert.equal(
+    limiter.take("a", 1_000),
+    0,
+    "an action over the whole budget costs the whole budget",
+  );
+  assert.equal(limiter.take("a", 1), 1);
+});
+
 Deno.test("RateLimiter – forgets keys whose budget has refilled", () => {
   const clock = manualClock();
   const limiter = new RateLimiter({ perMinute: 60, now: clock.now });

@@ -1,7 +1,8 @@
 import type { VNode } from "preact";
 import { SiteHeader } from "../../components/SiteHeader.tsx";
 import Editor, { type EditorProps } from "../../islands/Editor.tsx";
-import { type Handlers, publicOrigin } from "../../lib/web/app.ts";
+import { clientAddress, type Handlers, publicOrigin } from "../../lib/web/app.ts";
+import { formatBytes } from "../../lib/ops/limits.ts";
 import { HttpError } from "../../lib/web/errors.ts";
 import { Island } from "../../lib/web/islands.tsx";
 import type { PageProps } from "../../lib/web/render.tsx";
@@ -13,6 +14,18 @@ export const handler: Handlers = {
     const opened = await openRoom(c.var.services.rooms, c.var.services.registry, roomId);
     if (!opened) throw new HttpError(404, "Room not found");
     const room = opened.record;
+    // Rendering costs time in proportion to the code: a reader of big rooms is held to
+    // DUET_PAGE_BYTES_PER_MINUTE of it, counted in KiB, so parallel renders cannot stall the
+    // live rooms.
+    c.var.services.rateLimits.pageRenders.enforce(
+      clientAddress(c),
+      "room pages",
+      "page_render_rate",
+      {
+        cost: 1 + Math.floor(room.code.length / 1024),
+        describeRate: (kib) => `${formatBytes(kib * 1024)} of code`,
+      },
+    );
     const data: EditorProps = {
       roomId,
       language: room.language,
