@@ -6,30 +6,23 @@
  * not use. Scripts and styles are highlighted as JavaScript and CSS, style
  * attributes as CSS, and typing the `>` of an opening tag adds its closing tag.
  *
+ * The JavaScript and CSS parsers come in a second step (`./html_nested.ts`,
+ * its own chunk): the room first shows HTML highlighting with this chunk
+ * alone, and once the editor has been up for a second (or at once when it is
+ * focused or pointed at), the mode loads the nested parsers and swaps in the
+ * complete language, which re-highlights the scripts and styles.
+ *
  * @module
  */
-import type { Extension } from "@codemirror/state";
-import { EditorView } from "@codemirror/view";
+import { Compartment, type Extension } from "@codemirror/state";
+import { EditorView, ViewPlugin } from "@codemirror/view";
 import {
   indentNodeProp,
   LRLanguage,
   syntaxTree,
   type TreeIndentContext,
 } from "@codemirror/language";
-import { cssLanguage } from "@codemirror/lang-css";
-import { javascriptLanguage } from "@codemirror/lang-javascript";
-import { configureNesting, parser } from "@lezer/html";
-
-// `<script>` without a type, or with one of these, holds JavaScript; other
-// types (templates, JSON, …) stay text.
-const SCRIPT_TYPES = new Set([
-  "",
-  "module",
-  "text/javascript",
-  "application/javascript",
-  "text/ecmascript",
-  "application/ecmascript",
-]);
+import { type configureNesting, parser } from "@lezer/html";
 
 function elementIndent(context: TreeIndentContext): number {
   const base = context.lineIndent(context.node.from);
@@ -37,36 +30,87 @@ function elementIndent(context: TreeIndentContext): number {
   return /^\s*<\//.test(context.textAfter) ? base : base + context.unit;
 }
 
-/** The HTML language, with JavaScript and CSS inside it. */
-const htmlLanguage = LRLanguage.define({
-  name: "html",
-  parser: parser.configure({
-    props: [
-      indentNodeProp.add({
-        Element: elementIndent,
-        // Attributes continued on the next lines of a long tag.
-        "OpenTag SelfClosingTag": (context) => context.column(context.node.from) + context.unit,
-      }),
-    ],
-    wrap: configureNesting(
-      [
-        {
-          tag: "script",
-          attrs: (attrs) => SCRIPT_TYPES.has((attrs.type ?? "").toLowerCase()),
-          parser: javascriptLanguage.parser,
-        },
-        { tag: "style", parser: cssLanguage.parser },
+/** The HTML language; with `wrap`, JavaScript and CSS inside it. */
+function defineHtml(wrap?: ReturnType<typeof configureNesting>): LRLanguage {
+  return LRLanguage.define({
+    name: "html",
+    parser: parser.configure({
+      props: [
+        indentNodeProp.add({
+          Element: elementIndent,
+          // Attributes continued on the next lines of a long tag.
+          "OpenTag SelfClosingTag": (context) => context.column(context.node.from) + context.unit,
+        }),
       ],
-      [{ name: "style", parser: cssLanguage.parser.configure({ top: "Styles" }) }],
-    ),
-  }),
-  languageData: {
-    commentTokens: { block: { open: "<!--", close: "-->" } },
-    // Re-indent a line once its closing tag has been typed.
-    indentOnInput: /^\s*<\/\w+\W$/,
-    wordChars: "-._",
-  },
+      wrap,
+    }),
+    languageData: {
+      commentTokens: { block: { open: "<!--", close: "-->" } },
+      // Re-indent a line once its closing tag has been typed.
+      indentOnInput: /^\s*<\/\w+\W$/,
+      wordChars: "-._",
+    },
+  });
+}
+
+/** Holds the HTML language: first without nested languages, then with them. */
+const languageSlot = new Compartment();
+/** The complete language, once `./html_nested.ts` has loaded. */
+let completeLanguage: LRLanguage | null = null;
+let loadingNested: Promise<LRLanguage> | null = null;
+
+function loadNested(): Promise<LRLanguage> {
+  loadingNested ??= import("./html_nested.ts").then(
+    ({ htmlNesting }) => completeLanguage = defineHtml(htmlNesting),
+    (error: unknown) => {
+      loadingNested = null;
+      throw error;
+    },
+  );
+  return loadingNested;
+}
+
+/**
+ * How long after the editor is up the nested parsers load, unless the editor
+ * is used first: the page's first download and paint stay HTML-only.
+ */
+const SETTLE_MS = 1000;
+
+/** Swaps the complete language in once the editor has settled or is used; at once when it is already loaded. */
+const nestedLoader = ViewPlugin.define((view) => {
+  let destroyed = false;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const apply = (language: LRLanguage) => {
+    if (destroyed || languageSlot.get(view.state) === language) return;
+    view.dispatch({ effects: languageSlot.reconfigure(language) });
+  };
+  const load = () => {
+    clearTimeout(timer);
+    view.dom.removeEventListener("focusin", load);
+    view.dom.removeEventListener("pointerdown", load);
+    loadNested().then(apply, (error: unknown) => {
+      console.warn("Could not load the JavaScript and CSS inside HTML", error);
+    });
+  };
+  if (completeLanguage !== null) {
+    queueMicrotask(() => apply(completeLanguage!));
+  } else {
+    timer = setTimeout(load, SETTLE_MS);
+    view.dom.addEventListener("focusin", load);
+    view.dom.addEventListener("pointerdown", load);
+  }
+  return {
+    destroy() {
+      destroyed = true;
+      clearTimeout(timer);
+      view.dom.removeEventListener("focusin", load);
+      view.dom.removeEventListener("pointerdown", load);
+    },
+  };
 });
+
+/** HTML alone, which the room shows first. */
+const plainLanguage = defineHtml();
 
 /** Typing `>` at the end of an opening tag also inserts the matching closing tag. */
 const closeTagOnInput = EditorView.inputHandler.of((view, from, to, text) => {
@@ -100,4 +144,13 @@ const closeTagOnInput = EditorView.inputHandler.of((view, from, to, text) => {
 });
 
 /** HTML highlighting and indentation, with closing tags added as you type. */
-export const htmlMode: Extension = [htmlLanguage, closeTagOnInput];
+export const htmlMode: Extension = [
+  // Set up again (switching back to HTML), the slot starts complete if it can.
+  {
+    get extension(): Extension {
+      return languageSlot.of(completeLanguage ?? plainLanguage);
+    },
+  },
+  closeTagOnInput,
+  nestedLoader,
+];
