@@ -110,7 +110,7 @@ export async function createDuet(config: Config, options: CreateDuetOptions = {}
     close(idle) {
       closing ??= (async () => {
         // Send people elsewhere (1012: reconnect), then write everything.
-        hub.closeAll();
+        await hub.closeAll();
         await sweeper.close();
         try {
           await registry.close();
@@ -175,6 +175,9 @@ export async function startServer(
     url,
     shutdown() {
       stopping ??= (async () => {
+        // Close the sockets first and wait for their close handshakes: stopping the server
+        // first tears down upgraded connections, and their clients see 1006 instead of 1012.
+        await duet.hub.closeAll();
         // Stop taking connections, then close the rest once the last request is answered.
         abort.abort();
         await duet.close(server.finished);

@@ -16,6 +16,8 @@ export interface ServerProcess {
 export interface SpawnOptions {
   port?: number;
   env?: Record<string, string>;
+  /** Killed when not listening by then; default 30 s (a new embedded database takes longer on a busy machine). */
+  startTimeoutMs?: number;
 }
 
 const MAIN = new URL("../main.ts", import.meta.url).pathname;
@@ -52,7 +54,7 @@ export async function spawnServer(options: SpawnOptions = {}): Promise<ServerPro
   })();
   const lines = child.stdout.pipeThrough(new TextDecoderStream()).pipeThrough(new TextLineStream());
   const reader = lines.getReader();
-  const deadline = setTimeout(() => child.kill("SIGKILL"), 30_000);
+  const deadline = setTimeout(() => child.kill("SIGKILL"), options.startTimeoutMs ?? 30_000);
   try {
     while (true) {
       const { value, done } = await reader.read();

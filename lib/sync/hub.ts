@@ -63,6 +63,8 @@ interface Connection extends Participant {
   closing: boolean;
   /** Has left its room (which may happen before the socket finishes closing). */
   left: boolean;
+  /** Resolves when the socket has closed. */
+  closed: Promise<void>;
   /** Holds one of its room's `maxPeoplePerRoom` places. */
   seated?: boolean;
 }
@@ -84,6 +86,8 @@ export class SyncHub {
   #seats = new Map<string, number>();
   /** Open sockets per client address key. */
   #addresses = new Map<string, number>();
+  /** Set by closeAll: later sockets are closed as they open. */
+  #shutdown?: { code: number; reason: string };
   #keepAliveTimer?: ReturnType<typeof setInterval>;
   #kindCounters = new Map<MessageKind, KindCounters>();
 
@@ -130,10 +134,17 @@ export class SyncHub {
 
   /** Takes a socket just returned by `Deno.upgradeWebSocket` for a room. */
   accept(roomId: string, socket: WebSocket, options: AcceptOptions = {}): void {
+    if (this.#shutdown) {
+      // Between closeAll and the server's stop: send it elsewhere too.
+      socket.onopen = () => socket.close(this.#shutdown!.code, this.#shutdown!.reason);
+      return;
+    }
     socket.binaryType = "arraybuffer";
     const limits = this.#limits;
+    let closed!: () => void;
     const connection: Connection = {
       roomId,
+      closed: new Promise((resolve) => closed = resolve),
       socket,
       savedClientId: options.savedClientId,
       wantsRuns: options.wantsRuns,
@@ -223,6 +234,7 @@ export class SyncHub {
       this.#drain(connection);
     };
     socket.onclose = (event) => {
+      closed();
       // Deno can report one close twice (the close frame, then the peer going).
       if (!this.#connections.delete(connection)) return;
       this.#stop(connection);
@@ -244,13 +256,30 @@ export class SyncHub {
     };
   }
 
-  /** Closes every socket (1012 by default, so clients reconnect). */
-  closeAll(code: number = CloseCode.serviceRestart, reason = "Server restarting"): void {
+  /**
+   * Closes every socket (1012 by default, so clients reconnect) and resolves
+   * once each has finished closing, or after `waitMs` (default 2 s) for
+   * clients that never answer. A process must not exit before: its close
+   * frames may not have left, and a socket closed with unread input is reset,
+   * so the client sees an abnormal close (1006) instead of 1012.
+   */
+  async closeAll(
+    code: number = CloseCode.serviceRestart,
+    reason = "Server restarting",
+    waitMs = 2_000,
+  ): Promise<void> {
     if (this.#keepAliveTimer !== undefined) clearInterval(this.#keepAliveTimer);
     this.#keepAliveTimer = undefined;
+    this.#shutdown = { code, reason };
+    const closed: Promise<void>[] = [];
     for (const connection of this.#connections) {
+      closed.push(connection.closed);
       if (connection.socket.readyState <= WebSocket.OPEN) connection.socket.close(code, reason);
     }
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const late = new Promise<void>((resolve) => timer = setTimeout(resolve, waitMs));
+    await Promise.race([Promise.all(closed), late]);
+    clearTimeout(timer);
   }
 
   /** Handles the messages whose turn has come; the rest wait for tokens. */

@@ -42,3 +42,47 @@ Deno.test("SyncHub – admits sockets from one address up to the limit, and agai
   sockets[1].close();
   assert.equal(hub.size, 0);
 });
+
+/** A socket that closes only when the test says its peer answered. */
+class PeerSocket extends EventTarget {
+  binaryType = "blob";
+  readyState: number = WebSocket.OPEN;
+  bufferedAmount = 0;
+  closedWith?: number;
+  onopen: (() => void) | null = null;
+  onmessage: ((event: MessageEvent) => void) | null = null;
+  onclose: ((event: CloseEvent) => void) | null = null;
+  onerror: (() => void) | null = null;
+
+  close(code?: number): void {
+    this.closedWith = code;
+    this.readyState = WebSocket.CLOSING;
+  }
+
+  /** The peer's close frame arrives: the close is complete. */
+  answerClose(): void {
+    this.readyState = WebSocket.CLOSED;
+    this.onclose?.(new CloseEvent("close", { code: this.closedWith }));
+  }
+
+  send(): void {}
+}
+
+Deno.test("SyncHub – closeAll resolves only once every socket has finished closing", async () => {
+  // closeAll never reaches the registry: no socket here has opened into a room.
+  const hub = new SyncHub(new RoomRegistry(noStore));
+  const sockets = [new PeerSocket(), new PeerSocket(), new PeerSocket()];
+  for (const socket of sockets) hub.accept("room", socket as unknown as WebSocket);
+  let done = false;
+  const closing = hub.closeAll().then(() => done = true);
+  assert.deepEqual(sockets.map((socket) => socket.closedWith), [1012, 1012, 1012]);
+  sockets[0].answerClose();
+  sockets[1].answerClose();
+  await Promise.resolve();
+  await Promise.resolve();
+  assert.equal(done, false, "one socket is still closing");
+  sockets[2].answerClose();
+  await closing;
+  assert.equal(done, true);
+  assert.equal(hub.size, 0);
+});
