@@ -419,3 +419,66 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "Browser – a remote caret at the end of a line is drawn there, not on the next line",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    const server = await startTestServer();
+    await using browser = await launchBrowser();
+    const alice = await newPerson(browser);
+    const bob = await newPerson(browser);
+    const errors: string[] = [];
+    for (const page of [alice, bob]) page.on("pageerror", (error) => errors.push(String(error)));
+    try {
+      const roomUrl =
+        (await createRoom(server.url, { code: "first line\nsecond line\nthird line\n" })).url;
+      await alice.goto(roomUrl);
+      await bob.goto(roomUrl);
+      await Promise.all([waitForEditor(alice), waitForEditor(bob)]);
+      await rename(bob, "Bob");
+      // Bob ends line 2 with what he types; his own cursor stays at its end.
+      await bob.focus(".cm-content");
+      await bob.keyboard.down("Control");
+      await bob.keyboard.press("Home");
+      await bob.keyboard.up("Control");
+      await bob.keyboard.press("ArrowDown");
+      await bob.keyboard.press("End");
+      await bob.keyboard.type("!?");
+      await alice.waitForFunction(() =>
+        document.querySelector(".cm-content")?.textContent?.includes("second line!?") &&
+        document.querySelector(".cm-ySelectionCaret") !== null
+      );
+      // Give a late cursor update the time to arrive before measuring.
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      const placed = await alice.$eval(".cm-content", (content) => {
+        // deno-lint-ignore no-explicit-any
+        const view = (content as any).cmTile.root.view;
+        const line = view.state.doc.line(2);
+        const end = view.coordsAtPos(line.to, -1);
+        const start = view.coordsAtPos(line.from, 1);
+        const caret = document.querySelector(".cm-ySelectionCaret")!.getBoundingClientRect();
+        return {
+          lineEnd: line.to,
+          end: { left: end.left, top: end.top, bottom: end.bottom },
+          start: { left: start.left },
+          caret: { left: caret.left, top: caret.top, bottom: caret.bottom },
+        };
+      });
+      const middle = (placed.caret.top + placed.caret.bottom) / 2;
+      assert.ok(
+        middle > placed.end.top && middle < placed.end.bottom,
+        `Bob's caret on line 2 (${placed.end.top}–${placed.end.bottom}), ` +
+          `not at ${placed.caret.top}–${placed.caret.bottom}`,
+      );
+      assert.ok(
+        Math.abs(placed.caret.left - placed.end.left) <= 3,
+        `Bob's caret at the end of line 2 (x ${placed.end.left}), not at x ${placed.caret.left}`,
+      );
+      assert.deepEqual(errors, []);
+    } finally {
+      await server.shutdown();
+    }
+  },
+});

@@ -20,6 +20,7 @@ import {
   WidgetType,
 } from "@codemirror/view";
 import type { Awareness } from "y-protocols/awareness";
+import { ySyncAnnotation } from "y-codemirror.next";
 
 /** How long a label stays after its owner last typed or moved. */
 export const LABEL_SHOWN_MS = 4000;
@@ -131,6 +132,8 @@ class RemoteCaretsView implements PluginValue {
   readonly #now: () => number;
   readonly #activity = new CaretActivity();
   #timer: ReturnType<typeof setTimeout> | undefined;
+  #destroyed = false;
+  #publishQueued = false;
 
   constructor(view: EditorView, options: RemoteCaretsOptions) {
     this.#view = view;
@@ -146,11 +149,31 @@ class RemoteCaretsView implements PluginValue {
   }
 
   update(update: ViewUpdate): void {
-    this.#publishLocalCursor(update);
-    this.decorations = this.#build(update.view);
+    // A local edit reaches Yjs in ySync's own update, which may come after
+    // this one (this plugin loads later and its slot sits before ySync):
+    // until then, an index in the editor is not an index in the Y.Text. So the
+    // carets move with the edit, and the local cursor is sent once the update
+    // is over; read earlier, a cursor at the end of a line was kept relative
+    // to the next line's first character and drawn there by the others.
+    const local = update.transactions.some((tr) =>
+      tr.docChanged && tr.annotation(ySyncAnnotation) === undefined
+    );
+    if (local) {
+      this.decorations = this.decorations.map(update.changes);
+    } else {
+      this.decorations = this.#build(update.view);
+    }
+    if (!this.#publishQueued) {
+      this.#publishQueued = true;
+      queueMicrotask(() => {
+        this.#publishQueued = false;
+        if (!this.#destroyed) this.#publishLocalCursor(this.#view);
+      });
+    }
   }
 
   destroy(): void {
+    this.#destroyed = true;
     clearTimeout(this.#timer);
     this.#options.awareness.off("change", this.#onChange);
     this.#options.text.doc?.off("beforeObserverCalls", this.#onTransaction);
@@ -185,14 +208,14 @@ class RemoteCaretsView implements PluginValue {
 
   // As y-codemirror.next does: the local selection becomes `cursor` while
   // the editor has focus.
-  #publishLocalCursor(update: ViewUpdate): void {
+  #publishLocalCursor(view: EditorView): void {
     const { awareness, text } = this.#options;
     const local = awareness.getLocalState();
     if (local === null) return;
-    const hasFocus = update.view.hasFocus && update.view.dom.ownerDocument.hasFocus();
+    const hasFocus = view.hasFocus && view.dom.ownerDocument.hasFocus();
     const cursor = local.cursor as { anchor: unknown; head: unknown } | null | undefined;
     if (hasFocus) {
-      const selection = update.state.selection.main;
+      const selection = view.state.selection.main;
       const anchor = Y.createRelativePositionFromTypeIndex(text, selection.anchor);
       const head = Y.createRelativePositionFromTypeIndex(text, selection.head);
       if (
