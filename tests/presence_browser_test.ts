@@ -476,6 +476,15 @@ Deno.test({
         Math.abs(placed.caret.left - placed.end.left) <= 3,
         `Bob's caret at the end of line 2 (x ${placed.end.left}), not at x ${placed.caret.left}`,
       );
+      // Its label lies over line 1: small and see-through, so line 1 stays readable.
+      const label = await alice.$eval(".cm-ySelectionInfo", (info) => ({
+        height: info.getBoundingClientRect().height,
+        background: getComputedStyle(info).backgroundColor,
+      }));
+      const lineHeight = placed.end.bottom - placed.end.top;
+      assert.ok(label.height <= lineHeight * 0.75, `label ${label.height}px, line ${lineHeight}px`);
+      const alpha = /rgba\([^)]*,\s*([\d.]+)\)/.exec(label.background)?.[1];
+      assert.ok(alpha !== undefined && Number(alpha) < 0.8, `label background ${label.background}`);
       assert.deepEqual(errors, []);
     } finally {
       await server.shutdown();

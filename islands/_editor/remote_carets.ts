@@ -112,7 +112,8 @@ class CaretWidget extends WidgetType {
     caret.style.borderColor = this.color;
     caret.dataset.label = this.labelShown ? "shown" : "hidden";
     caret.dataset.placement = this.below ? "below" : "above";
-    label.style.backgroundColor = this.color;
+    // Translucent, so the line the label lies over still shows through it.
+    label.style.backgroundColor = `${this.color}b3`;
     label.textContent = this.name;
   }
 
@@ -318,14 +319,14 @@ const caretTheme = EditorView.baseTheme({
     position: "absolute",
     left: "-2px",
     bottom: "100%",
-    padding: "0.05em 0.4em",
+    padding: "0 0.35em",
     borderRadius: "0.35em 0.35em 0.35em 0",
     color: "white",
     fontFamily: "var(--duet-sans, sans-serif)",
-    fontSize: "0.7rem",
+    fontSize: "0.62rem",
     fontStyle: "normal",
     fontWeight: "600",
-    lineHeight: "1.3",
+    lineHeight: "1.15",
     whiteSpace: "nowrap",
     userSelect: "none",
     zIndex: "101",
