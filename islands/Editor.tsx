@@ -29,6 +29,12 @@ import {
   savePreferences,
 } from "./_editor/preferences.ts";
 import type { Dialogs } from "./_editor/load_dialogs.ts";
+import {
+  hashOwnerKey,
+  OWNER_PROOF_TTL_SECONDS,
+  ownerSocketProof,
+} from "../lib/shared/owner_proof.ts";
+import { AccessFlag } from "../lib/shared/wire.ts";
 
 /** Props the server renders the editor island with. */
 export interface EditorProps {
@@ -36,8 +42,12 @@ export interface EditorProps {
   language: LanguageId;
   /** The file as last saved, shown until the live document has synced. */
   code: string;
-  /** Absolute link to share the room. */
+  /** Absolute link to share the room (the one this page was opened with). */
   roomUrl: string;
+  /** `view`: opened through the read-only link. */
+  access: "edit" | "view";
+  /** ISO time until which the room is kept without activity; `null` for ever. */
+  keptUntil: string | null;
 }
 
 /** Stylesheets a page with this island links (read on the server, from the manifest). */
@@ -63,12 +73,16 @@ export default function Editor(props: EditorProps) {
   const preferences = useSignal<Preferences>(DEFAULT_PREFERENCES);
   const panel = useSignal<"shortcuts" | "preferences" | null>(null);
   const dialogs = useSignal<Dialogs | null>(null);
+  const accessFlags = useSignal<number | null>(null);
+  const ownerOpen = useSignal(false);
 
   const viewParent = useRef<HTMLDivElement>(null);
   const runFrame = useRef<HTMLDivElement>(null);
   const runList = useRef<HTMLOListElement>(null);
   const runTimer = useRef<HTMLSpanElement>(null);
   const linkField = useRef<HTMLInputElement>(null);
+  const ownerPanel = useRef<HTMLDivElement>(null);
+  const ownerPanelLoaded = useRef(false);
   const session = useRef<EditorSession | null>(null);
   const user = useRef(presenceUser("", ""));
   const copiedTimer = useRef<ReturnType<typeof setTimeout> | undefined>(
@@ -84,8 +98,12 @@ export default function Editor(props: EditorProps) {
     applyTheme(document.documentElement, preferences.value.theme);
     color.value = user.current.color;
     hydrated.value = true;
+    const ownerKey = props.access === "edit" ? takeOwnerKey(storage, props.roomId) : null;
 
-    import("./_editor/editor_session.ts").then(({ EditorSession }) => {
+    Promise.all([
+      import("./_editor/editor_session.ts"),
+      ownerKey ? ownerProof(ownerKey) : undefined,
+    ]).then(([{ EditorSession }, proof]) => {
       if (
         disposed || !viewParent.current || !runFrame.current || !runList.current ||
         !runTimer.current
@@ -109,6 +127,9 @@ export default function Editor(props: EditorProps) {
         onEditorReady: () => editorReady.value = true,
         onRunning: (since) => runningSince.value = since,
         runElements: { frame: runFrame.current, list: runList.current, timer: runTimer.current },
+        viewOnly: props.access === "view",
+        ownerProof: proof,
+        onAccess: (flags) => accessFlags.value = flags,
       });
       sessionReady.value = true;
     }).catch((error: unknown) => {
@@ -219,6 +240,27 @@ export default function Editor(props: EditorProps) {
     session.current?.run();
   };
 
+  const onOwnerSettings = () => {
+    ownerOpen.value = !ownerOpen.value;
+    if (!ownerOpen.value || ownerPanelLoaded.current || !ownerPanel.current) return;
+    ownerPanelLoaded.current = true;
+    session.current?.openOwnerPanel(ownerPanel.current, {
+      linkId: props.roomId,
+      ownerKey: readOwnerKey(browserStorage(), props.roomId),
+      saveKey: (linkId, key) => writeOwnerKey(browserStorage(), linkId, key),
+    }).catch((error: unknown) => {
+      ownerPanelLoaded.current = false;
+      console.error("Could not load the owner settings", error);
+    });
+  };
+
+  const flags = accessFlags.value;
+  const accessNote = props.access === "view"
+    ? "View only"
+    : flags !== null && (flags & AccessFlag.locked)
+    ? (flags & AccessFlag.mayEdit ? "Locked: only you edit" : "Locked by the owner: view only")
+    : null;
+
   const statusPhase = status.value.phase;
   const runnable = isRunnable(language.value);
   const running = runningSince.value;
@@ -311,6 +353,22 @@ export default function Editor(props: EditorProps) {
             Preferences
           </button>
         </div>
+        {accessNote !== null && (
+          <p class="duet-access" data-testid="access" role="status">{accessNote}</p>
+        )}
+        {props.access === "edit" && (
+          <button
+            type="button"
+            class="duet-button"
+            data-testid="owner-settings"
+            aria-expanded={ownerOpen.value ? "true" : "false"}
+            aria-controls="duet-owner-panel"
+            disabled={!sessionReady.value}
+            onClick={onOwnerSettings}
+          >
+            Owner settings
+          </button>
+        )}
         <p
           class="duet-save"
           data-testid="save-state"
@@ -332,6 +390,15 @@ export default function Editor(props: EditorProps) {
           <span class="duet-status__text">{status.value.text}</span>
         </p>
       </div>
+
+      <section
+        id="duet-owner-panel"
+        class="duet-owner"
+        aria-label="Owner settings"
+        hidden={!ownerOpen.value}
+      >
+        <div ref={ownerPanel} data-testid="owner-panel" />
+      </section>
 
       <div class="duet-workspace">
         <div class="duet-code">
@@ -421,6 +488,50 @@ export default function Editor(props: EditorProps) {
 function isTextEntry(target: EventTarget | null): boolean {
   return target instanceof HTMLElement &&
     (target.isContentEditable || target.closest("input, textarea, select") !== null);
+}
+
+/** Where this browser keeps a room's owner key, by the room's edit link id. */
+function ownerKeyName(linkId: string): string {
+  return `duet.ownerKey.${linkId}`;
+}
+
+function readOwnerKey(storage: Storage | null, linkId: string): string | null {
+  try {
+    return storage?.getItem(ownerKeyName(linkId)) ?? null;
+  } catch {
+    return null;
+  }
+}
+
+function writeOwnerKey(storage: Storage | null, linkId: string, key: string): void {
+  try {
+    storage?.setItem(ownerKeyName(linkId), key);
+  } catch {
+    // Storage blocked: the key works for this visit only.
+  }
+}
+
+/**
+ * The owner key this browser keeps for the room. A room made by the home
+ * page's form arrives with `#owner=<key>`: kept, and taken out of the address
+ * bar (and history) at once so it is not shared with the link.
+ */
+function takeOwnerKey(storage: Storage | null, linkId: string): string | null {
+  const match = /^#owner=([0-9A-Za-z]{22})$/.exec(location.hash);
+  if (match) {
+    writeOwnerKey(storage, linkId, match[1]);
+    history.replaceState(history.state, "", location.pathname + location.search);
+    return match[1];
+  }
+  return readOwnerKey(storage, linkId);
+}
+
+/** The socket's proof that this browser holds the owner key, valid for a week. */
+async function ownerProof(key: string): Promise<string> {
+  return await ownerSocketProof(
+    await hashOwnerKey(key),
+    Date.now() / 1000 + OWNER_PROOF_TTL_SECONDS - 60,
+  );
 }
 
 // Reading localStorage throws when the browser blocks storage for the site.

@@ -20,7 +20,7 @@ import {
 import { bracketMatching, indentOnInput } from "@codemirror/language";
 import { collaboration } from "./collaboration.ts";
 import { isLanguageId, type LanguageId } from "../../lib/shared/languages.ts";
-import { SOCKET_PATH } from "../../lib/shared/wire.ts";
+import { AccessFlag, SOCKET_PATH } from "../../lib/shared/wire.ts";
 import type { Hint } from "./autocomplete_hint.ts";
 import { DARK_SCHEME_QUERY, editorTheme, schemeExtension } from "./editor_theme.ts";
 import { holdKeys, holdKeysAgain, type KeyReplay, releaseHeldKeys } from "./held_keys.ts";
@@ -72,6 +72,12 @@ export interface EditorSessionOptions {
   onRunning: (startedAt: number | null) => void;
   /** Where the run code puts the (hidden) sandbox frame, the runs, and the running time. */
   runElements: { frame: HTMLElement; list: HTMLElement; timer: HTMLElement };
+  /** Came through the read-only link: the editor never takes typing. */
+  viewOnly?: boolean;
+  /** The owner's proof of the key for the socket, when this browser holds the key. */
+  ownerProof?: string;
+  /** The server's access flags (`AccessFlag`): on join and whenever the owner changes them. */
+  onAccess?: (flags: number) => void;
 }
 
 /** One participant's live session in a room. */
@@ -109,12 +115,15 @@ export class EditorSession {
   #activityRequested = false;
   readonly #startedAt = Date.now();
   #idleTimer: ReturnType<typeof setTimeout>;
+  /** What the server last said: may this connection edit? */
+  #mayEdit: boolean;
 
   constructor(options: EditorSessionOptions) {
     this.#options = options;
     this.#language = options.language;
     this.#user = options.user;
     this.#preferences = options.preferences;
+    this.#mayEdit = !options.viewOnly;
     const scheme = location.protocol === "https:" ? "wss" : "ws";
     this.#connection = new RoomConnection(options.roomId, {
       serverUrl: `${scheme}://${location.host}${SOCKET_PATH}`,
@@ -122,6 +131,12 @@ export class EditorSession {
       onStatus: this.#onStatus,
       onFirstSync: this.#onFirstSync,
       onRunMessage: this.#onRunMessage,
+      ownerProof: options.ownerProof,
+      onAccess: (flags) => {
+        this.#mayEdit = (flags & AccessFlag.mayEdit) !== 0;
+        this.#view?.dispatch({ effects: this.#editableSlot.reconfigure(this.#editable()) });
+        this.#options.onAccess?.(flags);
+      },
       onSave: (state) => {
         this.#save = state;
         this.#options.onSave(state);
@@ -245,6 +260,24 @@ export class EditorSession {
         onRunning: this.#options.onRunning,
       })
     );
+  }
+
+  /** Read-only once the session closed, or while the server says this connection may not edit. */
+  #editable(): Extension {
+    return this.#connection.closed || !this.#mayEdit ? readOnly() : [];
+  }
+
+  /**
+   * Loads the owner panel (its code loads only now) into `container`; see
+   * `owner_panel.ts`.
+   */
+  async openOwnerPanel(
+    container: HTMLElement,
+    options: import("./owner_panel.ts").OwnerPanelOptions,
+  ): Promise<void> {
+    const { OwnerPanel } = await import("./owner_panel.ts");
+    if (this.#destroyed) return;
+    new OwnerPanel(container, options);
   }
 
   // Leaving with changes the server has not confirmed would lose them.
@@ -427,9 +460,7 @@ export class EditorSession {
         }),
         this.#layoutSlot.of(layout(this.#preferences)),
         this.#schemeSlot.of(schemeExtension(this.#dark())),
-        this.#editableSlot.of(
-          this.#connection.closed ? readOnly() : [],
-        ),
+        this.#editableSlot.of(this.#editable()),
         editorTheme,
         EditorView.contentAttributes.of({ "aria-label": "Code editor" }),
         // Undo goes through Yjs so that it only undoes this participant's edits.

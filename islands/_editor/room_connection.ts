@@ -15,9 +15,11 @@ import {
   type StatusFacts,
 } from "./connection_status.ts";
 import {
+  ACCESS_PARAM,
   DurabilityStatus,
   isFinalClose,
   MessageType,
+  OWNER_PARAM,
   RUNS_PARAM,
   SAVED_CLIENT_PARAM,
 } from "../../lib/shared/wire.ts";
@@ -28,6 +30,10 @@ export type { ConnectionStatus } from "./connection_status.ts";
 export interface RoomConnectionOptions {
   /** Base URL of the collaboration socket, e.g. `wss://duet.example/ws`. */
   serverUrl: string;
+  /** The owner's proof of the key (`lib/shared/owner_proof.ts`), when this browser holds it. */
+  ownerProof?: string;
+  /** Called with the server's access flags (`AccessFlag`) on join and when they change. */
+  onAccess?: (flags: number) => void;
   /** Called whenever the status changes. */
   onStatus: (status: ConnectionStatus) => void;
   /** Called once, the first time the document has caught up with the server. */
@@ -80,7 +86,13 @@ export class RoomConnection {
         connect: false,
         // Ask the server for receipts of this client's own edits.
         // And the room's runs of its code.
-        params: { [SAVED_CLIENT_PARAM]: String(this.doc.clientID), [RUNS_PARAM]: "1" },
+        // And whether we may edit (message type 102), proving the owner key when we hold it.
+        params: {
+          [SAVED_CLIENT_PARAM]: String(this.doc.clientID),
+          [RUNS_PARAM]: "1",
+          [ACCESS_PARAM]: "1",
+          ...(options.ownerProof ? { [OWNER_PARAM]: options.ownerProof } : {}),
+        },
         shouldReconnect: (event) => !isFinalClose(event.code),
       },
     );
@@ -96,6 +108,9 @@ export class RoomConnection {
         this.#save.storageDown = true;
       }
       this.#publishSave();
+    };
+    this.provider.messageHandlers[MessageType.access] = (_encoder, decoder) => {
+      options.onAccess?.(decoding.readVarUint(decoder));
     };
     this.provider.messageHandlers[MessageType.run] = (_encoder, decoder) => {
       options.onRunMessage?.(decoder.arr.subarray(decoder.pos));

@@ -6,7 +6,7 @@ import { formatBytes } from "../../lib/ops/limits.ts";
 import { HttpError } from "../../lib/web/errors.ts";
 import { Island } from "../../lib/web/islands.tsx";
 import type { PageProps } from "../../lib/web/render.tsx";
-import { openRoom, roomUrl } from "../../lib/rooms/service.ts";
+import { keptUntil, openRoom, roomUrl } from "../../lib/rooms/service.ts";
 
 export const handler: Handlers = {
   async GET(c) {
@@ -31,6 +31,9 @@ export const handler: Handlers = {
       language: room.language,
       code: room.code,
       roomUrl: roomUrl(publicOrigin(c), roomId),
+      access: opened.control.access,
+      keptUntil: keptUntil(opened.control, c.var.services.config.roomTtlDays)?.toISOString() ??
+        null,
     };
     c.header("cache-control", "no-store");
     return c.var.render(data, { title: "Room", description: "A shared Duet code room" });
