@@ -29,11 +29,6 @@ import {
   savePreferences,
 } from "./_editor/preferences.ts";
 import type { Dialogs } from "./_editor/load_dialogs.ts";
-import {
-  hashOwnerKey,
-  OWNER_PROOF_TTL_SECONDS,
-  ownerSocketProof,
-} from "../lib/shared/owner_proof.ts";
 import { AccessFlag } from "../lib/shared/wire.ts";
 
 /** Props the server renders the editor island with. */
@@ -46,8 +41,6 @@ export interface EditorProps {
   roomUrl: string;
   /** `view`: opened through the read-only link. */
   access: "edit" | "view";
-  /** ISO time until which the room is kept without activity; `null` for ever. */
-  keptUntil: string | null;
 }
 
 /** Stylesheets a page with this island links (read on the server, from the manifest). */
@@ -74,7 +67,6 @@ export default function Editor(props: EditorProps) {
   const panel = useSignal<"shortcuts" | "preferences" | null>(null);
   const dialogs = useSignal<Dialogs | null>(null);
   const accessFlags = useSignal<number | null>(null);
-  const ownerOpen = useSignal(false);
 
   const viewParent = useRef<HTMLDivElement>(null);
   const runFrame = useRef<HTMLDivElement>(null);
@@ -82,7 +74,7 @@ export default function Editor(props: EditorProps) {
   const runTimer = useRef<HTMLSpanElement>(null);
   const linkField = useRef<HTMLInputElement>(null);
   const ownerPanel = useRef<HTMLDivElement>(null);
-  const ownerPanelLoaded = useRef(false);
+  const ownerButton = useRef<HTMLButtonElement>(null);
   const session = useRef<EditorSession | null>(null);
   const user = useRef(presenceUser("", ""));
   const copiedTimer = useRef<ReturnType<typeof setTimeout> | undefined>(
@@ -98,12 +90,8 @@ export default function Editor(props: EditorProps) {
     applyTheme(document.documentElement, preferences.value.theme);
     color.value = user.current.color;
     hydrated.value = true;
-    const ownerKey = props.access === "edit" ? takeOwnerKey(storage, props.roomId) : null;
 
-    Promise.all([
-      import("./_editor/editor_session.ts"),
-      ownerKey ? ownerProof(ownerKey) : undefined,
-    ]).then(([{ EditorSession }, proof]) => {
+    import("./_editor/editor_session.ts").then(({ EditorSession }) => {
       if (
         disposed || !viewParent.current || !runFrame.current || !runList.current ||
         !runTimer.current
@@ -128,7 +116,10 @@ export default function Editor(props: EditorProps) {
         onRunning: (since) => runningSince.value = since,
         runElements: { frame: runFrame.current, list: runList.current, timer: runTimer.current },
         viewOnly: props.access === "view",
-        ownerProof: proof,
+        // A key arrives as #owner=… or is kept by link id (see owner_key.ts).
+        ownerKey: props.access === "edit" &&
+          (location.hash.startsWith("#owner=") ||
+            hasItem(storage, `duet.ownerKey.${props.roomId}`)),
         onAccess: (flags) => accessFlags.value = flags,
       });
       sessionReady.value = true;
@@ -241,17 +232,10 @@ export default function Editor(props: EditorProps) {
   };
 
   const onOwnerSettings = () => {
-    ownerOpen.value = !ownerOpen.value;
-    if (!ownerOpen.value || ownerPanelLoaded.current || !ownerPanel.current) return;
-    ownerPanelLoaded.current = true;
-    session.current?.openOwnerPanel(ownerPanel.current, {
-      linkId: props.roomId,
-      ownerKey: readOwnerKey(browserStorage(), props.roomId),
-      saveKey: (linkId, key) => writeOwnerKey(browserStorage(), linkId, key),
-    }).catch((error: unknown) => {
-      ownerPanelLoaded.current = false;
-      console.error("Could not load the owner settings", error);
-    });
+    if (!ownerPanel.current || !ownerButton.current) return;
+    session.current?.toggleOwnerPanel(ownerPanel.current, ownerButton.current).catch(
+      (error: unknown) => console.error("Could not load the owner settings", error),
+    );
   };
 
   const flags = accessFlags.value;
@@ -360,8 +344,9 @@ export default function Editor(props: EditorProps) {
           <button
             type="button"
             class="duet-button"
+            ref={ownerButton}
             data-testid="owner-settings"
-            aria-expanded={ownerOpen.value ? "true" : "false"}
+            aria-expanded="false"
             aria-controls="duet-owner-panel"
             disabled={!sessionReady.value}
             onClick={onOwnerSettings}
@@ -392,13 +377,13 @@ export default function Editor(props: EditorProps) {
       </div>
 
       <section
+        ref={ownerPanel}
         id="duet-owner-panel"
         class="duet-owner"
         aria-label="Owner settings"
-        hidden={!ownerOpen.value}
-      >
-        <div ref={ownerPanel} data-testid="owner-panel" />
-      </section>
+        data-testid="owner-panel"
+        hidden
+      />
 
       <div class="duet-workspace">
         <div class="duet-code">
@@ -490,48 +475,12 @@ function isTextEntry(target: EventTarget | null): boolean {
     (target.isContentEditable || target.closest("input, textarea, select") !== null);
 }
 
-/** Where this browser keeps a room's owner key, by the room's edit link id. */
-function ownerKeyName(linkId: string): string {
-  return `duet.ownerKey.${linkId}`;
-}
-
-function readOwnerKey(storage: Storage | null, linkId: string): string | null {
+function hasItem(storage: Storage | null, name: string): boolean {
   try {
-    return storage?.getItem(ownerKeyName(linkId)) ?? null;
+    return storage?.getItem(name) != null;
   } catch {
-    return null;
+    return false;
   }
-}
-
-function writeOwnerKey(storage: Storage | null, linkId: string, key: string): void {
-  try {
-    storage?.setItem(ownerKeyName(linkId), key);
-  } catch {
-    // Storage blocked: the key works for this visit only.
-  }
-}
-
-/**
- * The owner key this browser keeps for the room. A room made by the home
- * page's form arrives with `#owner=<key>`: kept, and taken out of the address
- * bar (and history) at once so it is not shared with the link.
- */
-function takeOwnerKey(storage: Storage | null, linkId: string): string | null {
-  const match = /^#owner=([0-9A-Za-z]{22})$/.exec(location.hash);
-  if (match) {
-    writeOwnerKey(storage, linkId, match[1]);
-    history.replaceState(history.state, "", location.pathname + location.search);
-    return match[1];
-  }
-  return readOwnerKey(storage, linkId);
-}
-
-/** The socket's proof that this browser holds the owner key, valid for a week. */
-async function ownerProof(key: string): Promise<string> {
-  return await ownerSocketProof(
-    await hashOwnerKey(key),
-    Date.now() / 1000 + OWNER_PROOF_TTL_SECONDS - 60,
-  );
 }
 
 // Reading localStorage throws when the browser blocks storage for the site.

@@ -74,8 +74,8 @@ export interface EditorSessionOptions {
   runElements: { frame: HTMLElement; list: HTMLElement; timer: HTMLElement };
   /** Came through the read-only link: the editor never takes typing. */
   viewOnly?: boolean;
-  /** The owner's proof of the key for the socket, when this browser holds the key. */
-  ownerProof?: string;
+  /** The page may hold the room's owner key: prove it on the socket (see `owner_key.ts`). */
+  ownerKey?: boolean;
   /** The server's access flags (`AccessFlag`): on join and whenever the owner changes them. */
   onAccess?: (flags: number) => void;
 }
@@ -131,7 +131,10 @@ export class EditorSession {
       onStatus: this.#onStatus,
       onFirstSync: this.#onFirstSync,
       onRunMessage: this.#onRunMessage,
-      ownerProof: options.ownerProof,
+      // Only a page that may hold the key loads the code that proves it.
+      ownerProof: options.ownerKey
+        ? import("./owner_key.ts").then(({ ownerProof }) => ownerProof(options.roomId))
+        : undefined,
       onAccess: (flags) => {
         this.#mayEdit = (flags & AccessFlag.mayEdit) !== 0;
         this.#view?.dispatch({ effects: this.#editableSlot.reconfigure(this.#editable()) });
@@ -267,17 +270,9 @@ export class EditorSession {
     return this.#connection.closed || !this.#mayEdit ? readOnly() : [];
   }
 
-  /**
-   * Loads the owner panel (its code loads only now) into `container`; see
-   * `owner_panel.ts`.
-   */
-  async openOwnerPanel(
-    container: HTMLElement,
-    options: import("./owner_panel.ts").OwnerPanelOptions,
-  ): Promise<void> {
-    const { OwnerPanel } = await import("./owner_panel.ts");
-    if (this.#destroyed) return;
-    new OwnerPanel(container, options);
+  /** Shows or hides the owner panel in `container`; its code loads on first use. */
+  async toggleOwnerPanel(container: HTMLElement, toggle: HTMLElement): Promise<void> {
+    (await import("./owner_panel.ts")).toggleOwnerPanel(container, toggle, this.#options.roomId);
   }
 
   // Leaving with changes the server has not confirmed would lose them.

@@ -17,6 +17,31 @@ interface OwnerSettings {
   keptUntil: string | null;
 }
 
+import { readOwnerKey, writeOwnerKey } from "./owner_key.ts";
+
+const panels = new WeakMap<HTMLElement, OwnerPanel>();
+
+/**
+ * Shows the owner panel in `container` (made on first use) or hides it, and
+ * says so on the `toggle` button.
+ */
+export function toggleOwnerPanel(
+  container: HTMLElement,
+  toggle: HTMLElement,
+  linkId: string,
+): void {
+  if (!panels.has(container)) {
+    panels.set(
+      container,
+      new OwnerPanel(container, { linkId, ownerKey: readOwnerKey(linkId), saveKey: writeOwnerKey }),
+    );
+    container.hidden = false;
+  } else {
+    container.hidden = !container.hidden;
+  }
+  toggle.setAttribute("aria-expanded", String(!container.hidden));
+}
+
 /** Options for {@linkcode OwnerPanel}. */
 export interface OwnerPanelOptions {
   /** The link the page was opened with. */

@@ -30,8 +30,8 @@ export type { ConnectionStatus } from "./connection_status.ts";
 export interface RoomConnectionOptions {
   /** Base URL of the collaboration socket, e.g. `wss://duet.example/ws`. */
   serverUrl: string;
-  /** The owner's proof of the key (`lib/shared/owner_proof.ts`), when this browser holds it. */
-  ownerProof?: string;
+  /** The owner's proof of the key (`lib/shared/owner_proof.ts`); the socket waits for it. */
+  ownerProof?: Promise<string | undefined>;
   /** Called with the server's access flags (`AccessFlag`) on join and when they change. */
   onAccess?: (flags: number) => void;
   /** Called whenever the status changes. */
@@ -91,7 +91,6 @@ export class RoomConnection {
           [SAVED_CLIENT_PARAM]: String(this.doc.clientID),
           [RUNS_PARAM]: "1",
           [ACCESS_PARAM]: "1",
-          ...(options.ownerProof ? { [OWNER_PARAM]: options.ownerProof } : {}),
         },
         shouldReconnect: (event) => !isFinalClose(event.code),
       },
@@ -123,7 +122,14 @@ export class RoomConnection {
     options.window.addEventListener("online", this.#onOnline);
     options.window.addEventListener("offline", this.#onOffline);
     this.#publish();
-    this.provider.connect();
+    if (!options.ownerProof) this.provider.connect();
+    else {
+      // The provider builds its URL from `params` on every connect.
+      options.ownerProof.then((proof) => {
+        if (proof) this.provider.params[OWNER_PARAM] = proof;
+      }, (error: unknown) => console.error("Could not prove the owner key", error))
+        .finally(() => this.provider.connect());
+    }
   }
 
   /** The current status. */

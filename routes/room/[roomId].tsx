@@ -32,21 +32,31 @@ export const handler: Handlers = {
       code: room.code,
       roomUrl: roomUrl(publicOrigin(c), roomId),
       access: opened.control.access,
-      keptUntil: keptUntil(opened.control, c.var.services.config.roomTtlDays)?.toISOString() ??
-        null,
     };
+    const until = keptUntil(opened.control, c.var.services.config.roomTtlDays);
     c.header("cache-control", "no-store");
-    return c.var.render(data, { title: "Room", description: "A shared Duet code room" });
+    return c.var.render({ ...data, keptUntil: until?.toISOString().slice(0, 10) ?? null }, {
+      title: "Room",
+      description: "A shared Duet code room",
+    });
   },
 };
 
 /** A room: the shared editor, server-rendered with the current code. */
-export default function RoomPage({ data }: PageProps<EditorProps>): VNode {
+export default function RoomPage(
+  { data }: PageProps<EditorProps & { keptUntil: string | null }>,
+): VNode {
+  const { keptUntil, ...props } = data;
   return (
     <div class="room-layout">
       <SiteHeader />
       <main class="room">
-        <Island name="Editor" component={Editor} props={data} textProps={["code"]} />
+        <Island name="Editor" component={Editor} props={props} textProps={["code"]} />
+        <p class="duet-kept" data-testid="kept-until">
+          {keptUntil === null
+            ? "This room is kept for ever."
+            : `Kept until ${keptUntil} if nobody opens it before.`}
+        </p>
       </main>
     </div>
   );
