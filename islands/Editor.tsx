@@ -18,7 +18,7 @@ import {
   saveName,
 } from "./_editor/presence.ts";
 import PresencePanel from "./_editor/PresencePanel.tsx";
-import type { EditorSession } from "./_editor/editor_session.ts";
+import type { EditorSession, RoomAccess } from "./_editor/editor_session.ts";
 import { type ConnectionStatus, INITIAL_STATUS } from "./_editor/connection_status.ts";
 import { INITIAL_SAVE_STATE, type SaveState } from "./_editor/save_state.ts";
 import {
@@ -29,7 +29,6 @@ import {
   savePreferences,
 } from "./_editor/preferences.ts";
 import type { Dialogs } from "./_editor/load_dialogs.ts";
-import { AccessFlag } from "../lib/shared/wire.ts";
 
 /** Props the server renders the editor island with. */
 export interface EditorProps {
@@ -66,7 +65,7 @@ export default function Editor(props: EditorProps) {
   const preferences = useSignal<Preferences>(DEFAULT_PREFERENCES);
   const panel = useSignal<"shortcuts" | "preferences" | null>(null);
   const dialogs = useSignal<Dialogs | null>(null);
-  const accessFlags = useSignal<number | null>(null);
+  const access = useSignal<RoomAccess | null>(null);
 
   const viewParent = useRef<HTMLDivElement>(null);
   const runFrame = useRef<HTMLDivElement>(null);
@@ -116,11 +115,7 @@ export default function Editor(props: EditorProps) {
         onRunning: (since) => runningSince.value = since,
         runElements: { frame: runFrame.current, list: runList.current, timer: runTimer.current },
         viewOnly: props.access === "view",
-        // A key arrives as #owner=… or is kept by link id (see owner_key.ts).
-        ownerKey: props.access === "edit" &&
-          (location.hash.startsWith("#owner=") ||
-            hasItem(storage, `duet.ownerKey.${props.roomId}`)),
-        onAccess: (flags) => accessFlags.value = flags,
+        onAccess: (now) => access.value = now,
       });
       sessionReady.value = true;
     }).catch((error: unknown) => {
@@ -238,11 +233,11 @@ export default function Editor(props: EditorProps) {
     );
   };
 
-  const flags = accessFlags.value;
+  const now = access.value;
   const accessNote = props.access === "view"
     ? "View only"
-    : flags !== null && (flags & AccessFlag.locked)
-    ? (flags & AccessFlag.mayEdit ? "Locked: only you edit" : "Locked by the owner: view only")
+    : now?.locked
+    ? (now.mayEdit ? "Locked: only you edit" : "Locked by the owner: view only")
     : null;
 
   const statusPhase = status.value.phase;
@@ -473,14 +468,6 @@ export default function Editor(props: EditorProps) {
 function isTextEntry(target: EventTarget | null): boolean {
   return target instanceof HTMLElement &&
     (target.isContentEditable || target.closest("input, textarea, select") !== null);
-}
-
-function hasItem(storage: Storage | null, name: string): boolean {
-  try {
-    return storage?.getItem(name) != null;
-  } catch {
-    return false;
-  }
 }
 
 // Reading localStorage throws when the browser blocks storage for the site.

@@ -74,10 +74,25 @@ export interface EditorSessionOptions {
   runElements: { frame: HTMLElement; list: HTMLElement; timer: HTMLElement };
   /** Came through the read-only link: the editor never takes typing. */
   viewOnly?: boolean;
-  /** The page may hold the room's owner key: prove it on the socket (see `owner_key.ts`). */
-  ownerKey?: boolean;
-  /** The server's access flags (`AccessFlag`): on join and whenever the owner changes them. */
-  onAccess?: (flags: number) => void;
+  /** What the server says this connection may do: on join and whenever the owner changes it. */
+  onAccess?: (access: RoomAccess) => void;
+}
+
+/** What the server says a connection may do in its room. */
+export interface RoomAccess {
+  /** The owner has locked the room. */
+  locked: boolean;
+  /** This connection may edit (the owner may, in a locked room). */
+  mayEdit: boolean;
+}
+
+/** Whether `localStorage` holds `name` (storage blocked: no). */
+function hasItem(name: string): boolean {
+  try {
+    return localStorage.getItem(name) !== null;
+  } catch {
+    return false;
+  }
 }
 
 /** One participant's live session in a room. */
@@ -132,13 +147,18 @@ export class EditorSession {
       onFirstSync: this.#onFirstSync,
       onRunMessage: this.#onRunMessage,
       // Only a page that may hold the key loads the code that proves it.
-      ownerProof: options.ownerKey
+      // A key arrives as #owner=… or is kept by link id (see owner_key.ts).
+      ownerProof: !options.viewOnly &&
+          (location.hash.startsWith("#owner=") || hasItem(`duet.ownerKey.${options.roomId}`))
         ? import("./owner_key.ts").then(({ ownerProof }) => ownerProof(options.roomId))
         : undefined,
       onAccess: (flags) => {
         this.#mayEdit = (flags & AccessFlag.mayEdit) !== 0;
         this.#view?.dispatch({ effects: this.#editableSlot.reconfigure(this.#editable()) });
-        this.#options.onAccess?.(flags);
+        this.#options.onAccess?.({
+          locked: (flags & AccessFlag.locked) !== 0,
+          mayEdit: this.#mayEdit,
+        });
       },
       onSave: (state) => {
         this.#save = state;
