@@ -129,6 +129,8 @@ export class EditorSession {
   #activity: ActivityTracker | null = null;
   #activityRequested = false;
   readonly #startedAt = Date.now();
+  /** Landed here from "Create room": the form's redirect carries the owner key in the fragment. */
+  readonly #created = location.hash.startsWith("#owner=");
   #idleTimer: ReturnType<typeof setTimeout>;
   /** What the server last said: may this connection edit? */
   #mayEdit: boolean;
@@ -149,7 +151,7 @@ export class EditorSession {
       // Only a page that may hold the key loads the code that proves it.
       // A key arrives as #owner=… or is kept by link id (see owner_key.ts).
       ownerProof: !options.viewOnly &&
-          (location.hash.startsWith("#owner=") || hasItem(`duet.ownerKey.${options.roomId}`))
+          (this.#created || hasItem(`duet.ownerKey.${options.roomId}`))
         ? import("./owner_key.ts").then(({ ownerProof }) => ownerProof(options.roomId))
         : undefined,
       onAccess: (flags) => {
@@ -316,9 +318,9 @@ export class EditorSession {
     this.#pickColor();
     this.#readLanguage();
     this.#mountView();
-    // Landed here from "Create room" (the form's redirect carries the owner
-    // key in the fragment): the editor takes focus.
-    if (location.hash.startsWith("#owner=")) this.#view?.focus();
+    // Landed here from "Create room": the editor takes focus. Read when the
+    // session began, since owner_key.ts takes the key out of the address bar.
+    if (this.#created) this.#view?.focus();
     this.#options.onEditorReady();
   };
 
