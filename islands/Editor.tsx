@@ -1,6 +1,5 @@
 import type { TargetedEvent } from "preact";
-import { useEffect, useRef } from "preact/hooks";
-import { useSignal } from "@preact/signals";
+import { useEffect, useRef, useState } from "preact/hooks";
 import {
   isRunnable,
   LANGUAGE_IDS,
@@ -49,23 +48,23 @@ const COPIED_FOR_MS = 2000;
 
 /** The collaborative code editor of a room: toolbar, presence, editor and autocomplete hint. */
 export default function Editor(props: EditorProps) {
-  const hydrated = useSignal(false);
-  const sessionReady = useSignal(false);
-  const editorReady = useSignal(false);
-  const language = useSignal<LanguageId>(props.language);
-  const name = useSignal("");
-  const color = useSignal("");
-  const status = useSignal<ConnectionStatus>(INITIAL_STATUS);
-  const save = useSignal<SaveState>(INITIAL_SAVE_STATE);
-  const participants = useSignal<Participant[]>([]);
-  const hint = useSignal<string | null>(null);
-  const copied = useSignal(false);
-  const showLinkField = useSignal(false);
-  const runningSince = useSignal<number | null>(null);
-  const preferences = useSignal<Preferences>(DEFAULT_PREFERENCES);
-  const panel = useSignal<"shortcuts" | "preferences" | null>(null);
-  const dialogs = useSignal<Dialogs | null>(null);
-  const access = useSignal<RoomAccess | null>(null);
+  const [hydrated, setHydrated] = useState(false);
+  const [sessionReady, setSessionReady] = useState(false);
+  const [editorReady, setEditorReady] = useState(false);
+  const [language, setLanguage] = useState<LanguageId>(props.language);
+  const [name, setName] = useState("");
+  const [color, setColor] = useState("");
+  const [status, setStatus] = useState<ConnectionStatus>(INITIAL_STATUS);
+  const [save, setSave] = useState<SaveState>(INITIAL_SAVE_STATE);
+  const [participants, setParticipants] = useState<Participant[]>([]);
+  const [hint, setHint] = useState<string | null>(null);
+  const [copied, setCopied] = useState(false);
+  const [showLinkField, setShowLinkField] = useState(false);
+  const [runningSince, setRunningSince] = useState<number | null>(null);
+  const [preferences, setPreferences] = useState<Preferences>(DEFAULT_PREFERENCES);
+  const [panel, setPanel] = useState<"shortcuts" | "preferences" | null>(null);
+  const [dialogs, setDialogs] = useState<Dialogs | null>(null);
+  const [access, setAccess] = useState<RoomAccess | null>(null);
 
   const viewParent = useRef<HTMLDivElement>(null);
   const runFrame = useRef<HTMLDivElement>(null);
@@ -84,11 +83,12 @@ export default function Editor(props: EditorProps) {
     let disposed = false;
     const storage = browserStorage();
     user.current = loadPresenceUser({ storage });
-    name.value = user.current.name;
-    preferences.value = loadPreferences(storage);
-    applyTheme(document.documentElement, preferences.value.theme);
-    color.value = user.current.color;
-    hydrated.value = true;
+    setName(user.current.name);
+    const loaded = loadPreferences(storage);
+    setPreferences(loaded);
+    applyTheme(document.documentElement, loaded.theme);
+    setColor(user.current.color);
+    setHydrated(true);
 
     import("./_editor/editor_session.ts").then(({ EditorSession }) => {
       if (
@@ -99,28 +99,28 @@ export default function Editor(props: EditorProps) {
         roomId: props.roomId,
         language: props.language,
         user: user.current,
-        preferences: preferences.value,
+        preferences: loaded,
         colorChosen: loadColorChoice(storage) !== null,
         onUser: (next) => {
           user.current = next;
-          color.value = next.color;
+          setColor(next.color);
         },
         container: viewParent.current,
-        onStatus: (next) => status.value = next,
-        onSave: (next) => save.value = next,
-        onParticipants: (next) => participants.value = next,
-        onLanguage: (next) => language.value = next,
-        onHint: (next) => hint.value = next,
-        onEditorReady: () => editorReady.value = true,
-        onRunning: (since) => runningSince.value = since,
+        onStatus: (next) => setStatus(next),
+        onSave: (next) => setSave(next),
+        onParticipants: (next) => setParticipants(next),
+        onLanguage: (next) => setLanguage(next),
+        onHint: (next) => setHint(next),
+        onEditorReady: () => setEditorReady(true),
+        onRunning: (since) => setRunningSince(since),
         runElements: { frame: runFrame.current, list: runList.current, timer: runTimer.current },
         viewOnly: props.access === "view",
-        onAccess: (now) => access.value = now,
+        onAccess: (now) => setAccess(now),
       });
-      sessionReady.value = true;
+      setSessionReady(true);
     }).catch((error: unknown) => {
       console.error("Could not load the editor", error);
-      status.value = { phase: "closed", text: "Could not load the editor" };
+      setStatus({ phase: "closed", text: "Could not load the editor" });
     });
 
     return () => {
@@ -133,33 +133,37 @@ export default function Editor(props: EditorProps) {
 
   // The dialogs download when one is first opened.
   useEffect(() => {
-    if (panel.value === null || dialogs.value !== null) return;
+    if (panel === null || dialogs !== null) return;
     import("./_editor/load_dialogs.ts").then(({ loadDialogs }) => loadDialogs()).then(
-      (loaded) => dialogs.value = loaded,
+      (loaded) => setDialogs(loaded),
       (error: unknown) => {
         console.warn("Could not load the dialog", error);
-        panel.value = null;
+        setPanel(null);
       },
     );
-  }, [panel.value]);
+  }, [panel]);
+
+  // The key handler below is registered once; it reads the open panel here.
+  const openPanel = useRef(panel);
+  openPanel.current = panel;
 
   // ? opens the shortcut help from anywhere but a text field or the editor.
   useEffect(() => {
     const onKeyDown = (event: KeyboardEvent) => {
       if (event.key !== "?" || event.ctrlKey || event.metaKey || event.altKey) return;
-      if (event.defaultPrevented || panel.value !== null || isTextEntry(event.target)) return;
+      if (event.defaultPrevented || openPanel.current !== null || isTextEntry(event.target)) return;
       event.preventDefault();
-      panel.value = "shortcuts";
+      setPanel("shortcuts");
     };
     addEventListener("keydown", onKeyDown);
     return () => removeEventListener("keydown", onKeyDown);
   }, []);
 
   useEffect(() => {
-    if (!showLinkField.value) return;
+    if (!showLinkField) return;
     linkField.current?.focus();
     linkField.current?.select();
-  }, [showLinkField.value]);
+  }, [showLinkField]);
 
   const onLanguageChange = (
     event: TargetedEvent<HTMLSelectElement>,
@@ -167,13 +171,14 @@ export default function Editor(props: EditorProps) {
     const value = event.currentTarget.value;
     const next = LANGUAGE_IDS.find((id) => id === value);
     if (next === undefined) return;
-    language.value = next;
+    setLanguage(next);
     session.current?.setLanguage(next);
   };
 
   const onNameInput = (event: TargetedEvent<HTMLInputElement>) => {
-    name.value = event.currentTarget.value;
-    const normalized = normalizeName(name.value);
+    const typed = event.currentTarget.value;
+    setName(typed);
+    const normalized = normalizeName(typed);
     if (normalized === "") return;
     user.current = presenceUser(normalized, user.current.color);
     saveName(browserStorage(), normalized);
@@ -182,18 +187,18 @@ export default function Editor(props: EditorProps) {
 
   // An emptied field falls back to the last name the others saw.
   const onNameBlur = () => {
-    if (normalizeName(name.value) === "") name.value = user.current.name;
+    if (normalizeName(name) === "") setName(user.current.name);
   };
 
   const onPreferencesChange = (next: Preferences) => {
-    preferences.value = next;
+    setPreferences(next);
     savePreferences(browserStorage(), next);
     applyTheme(document.documentElement, next.theme);
     session.current?.setPreferences(next);
   };
 
   const onPickColor = (next: string) => {
-    color.value = next;
+    setColor(next);
     user.current = presenceUser(user.current.name, next);
     saveColorChoice(browserStorage(), next);
     session.current?.setUser(user.current);
@@ -201,16 +206,16 @@ export default function Editor(props: EditorProps) {
 
   const onCopyLink = () => {
     const done = () => {
-      copied.value = true;
+      setCopied(true);
       clearTimeout(copiedTimer.current);
       copiedTimer.current = setTimeout(
-        () => copied.value = false,
+        () => setCopied(false),
         COPIED_FOR_MS,
       );
     };
     const fallBack = (error: unknown) => {
       console.debug("Clipboard unavailable, showing the link instead", error);
-      showLinkField.value = true;
+      setShowLinkField(true);
       linkField.current?.focus();
       linkField.current?.select();
     };
@@ -222,7 +227,7 @@ export default function Editor(props: EditorProps) {
   };
 
   const onRun = () => {
-    runningSince.value = Date.now();
+    setRunningSince(Date.now());
     session.current?.run();
   };
 
@@ -233,27 +238,27 @@ export default function Editor(props: EditorProps) {
     );
   };
 
-  const now = access.value;
+  const now = access;
   const accessNote = props.access === "view"
     ? "View only"
     : now?.locked
     ? (now.mayEdit ? "Locked: only you edit" : "Locked by the owner: view only")
     : null;
 
-  const statusPhase = status.value.phase;
-  const runnable = isRunnable(language.value);
-  const running = runningSince.value;
-  const people = participants.value;
-  const suggestion = hint.value;
+  const statusPhase = status.phase;
+  const runnable = isRunnable(language);
+  const running = runningSince;
+  const people = participants;
+  const suggestion = hint;
 
   return (
     <div
       class="duet-editor"
-      data-hydrated={hydrated.value ? "true" : "false"}
-      data-editor={editorReady.value ? "live" : "fallback"}
-      style={preferences.value.fontSize === DEFAULT_PREFERENCES.fontSize
+      data-hydrated={hydrated ? "true" : "false"}
+      data-editor={editorReady ? "live" : "fallback"}
+      style={preferences.fontSize === DEFAULT_PREFERENCES.fontSize
         ? undefined
-        : { "--duet-code-size": `${preferences.value.fontSize / 16}rem` }}
+        : { "--duet-code-size": `${preferences.fontSize / 16}rem` }}
     >
       <div class="duet-toolbar">
         <label class="duet-field">
@@ -261,12 +266,12 @@ export default function Editor(props: EditorProps) {
           <select
             class="duet-select"
             data-testid="language"
-            value={language.value}
-            disabled={!sessionReady.value}
+            value={language}
+            disabled={!sessionReady}
             onChange={onLanguageChange}
           >
             {LANGUAGE_IDS.map((id) => (
-              <option key={id} value={id} selected={id === language.value}>
+              <option key={id} value={id} selected={id === language}>
                 {LANGUAGE_LABELS[id]}
               </option>
             ))}
@@ -278,11 +283,11 @@ export default function Editor(props: EditorProps) {
             class="duet-input"
             data-testid="name"
             type="text"
-            value={name.value}
+            value={name}
             maxLength={MAX_NAME_LENGTH}
             autocomplete="nickname"
             placeholder="Your name"
-            disabled={!hydrated.value}
+            disabled={!hydrated}
             onInput={onNameInput}
             onBlur={onNameBlur}
           />
@@ -292,13 +297,13 @@ export default function Editor(props: EditorProps) {
             type="button"
             class="duet-button"
             data-testid="copy-link"
-            data-copied={copied.value ? "true" : "false"}
-            disabled={!hydrated.value}
+            data-copied={copied ? "true" : "false"}
+            disabled={!hydrated}
             onClick={onCopyLink}
           >
-            {copied.value ? "Copied!" : "Copy link"}
+            {copied ? "Copied!" : "Copy link"}
           </button>
-          {showLinkField.value && (
+          {showLinkField && (
             <input
               ref={linkField}
               class="duet-input duet-share__link"
@@ -317,8 +322,8 @@ export default function Editor(props: EditorProps) {
             class="duet-button duet-button--quiet"
             data-testid="shortcuts-button"
             aria-keyshortcuts="?"
-            disabled={!hydrated.value}
-            onClick={() => panel.value = "shortcuts"}
+            disabled={!hydrated}
+            onClick={() => setPanel("shortcuts")}
           >
             Shortcuts
           </button>
@@ -326,8 +331,8 @@ export default function Editor(props: EditorProps) {
             type="button"
             class="duet-button duet-button--quiet"
             data-testid="preferences-button"
-            disabled={!hydrated.value}
-            onClick={() => panel.value = "preferences"}
+            disabled={!hydrated}
+            onClick={() => setPanel("preferences")}
           >
             Preferences
           </button>
@@ -343,7 +348,7 @@ export default function Editor(props: EditorProps) {
             data-testid="owner-settings"
             aria-expanded="false"
             aria-controls="duet-owner-panel"
-            disabled={!sessionReady.value}
+            disabled={!sessionReady}
             onClick={onOwnerSettings}
           >
             Owner settings
@@ -352,13 +357,13 @@ export default function Editor(props: EditorProps) {
         <p
           class="duet-save"
           data-testid="save-state"
-          data-phase={save.value.phase}
-          title={save.value.detail}
+          data-phase={save.phase}
+          title={save.detail}
           aria-live="polite"
-          hidden={!sessionReady.value}
+          hidden={!sessionReady}
         >
-          {save.value.text}
-          <span class="duet-visually-hidden">. {save.value.detail}</span>
+          {save.text}
+          <span class="duet-visually-hidden">. {save.detail}</span>
         </p>
         <p
           class="duet-status"
@@ -367,7 +372,7 @@ export default function Editor(props: EditorProps) {
           role="status"
         >
           <span class="duet-status__dot" aria-hidden="true" />
-          <span class="duet-status__text">{status.value.text}</span>
+          <span class="duet-status__text">{status.text}</span>
         </p>
       </div>
 
@@ -382,7 +387,7 @@ export default function Editor(props: EditorProps) {
 
       <div class="duet-workspace">
         <div class="duet-code">
-          {!editorReady.value && (
+          {!editorReady && (
             <pre class="code-fallback"><code data-island-text="code">{props.code}</code></pre>
           )}
           <div ref={viewParent} class="duet-code__view" />
@@ -391,10 +396,10 @@ export default function Editor(props: EditorProps) {
         <PresencePanel
           people={people}
           roomUrl={props.roomUrl}
-          ready={editorReady.value}
-          color={color.value}
-          copied={copied.value}
-          disabled={!hydrated.value}
+          ready={editorReady}
+          color={color}
+          copied={copied}
+          disabled={!hydrated}
           onCopyLink={onCopyLink}
           onPickColor={onPickColor}
         />
@@ -406,13 +411,13 @@ export default function Editor(props: EditorProps) {
             type="button"
             class="duet-button"
             data-testid="run"
-            disabled={!editorReady.value || !runnable || running !== null}
+            disabled={!editorReady || !runnable || running !== null}
             title={runnable
               ? "Runs the code in your browser's sandbox; everyone here sees the output"
               : undefined}
             onClick={onRun}
           >
-            {runnable ? "Run" : `Run: not available for ${LANGUAGE_LABELS[language.value]}`}
+            {runnable ? "Run" : `Run: not available for ${LANGUAGE_LABELS[language]}`}
           </button>
           {running !== null && (
             <button
@@ -431,16 +436,16 @@ export default function Editor(props: EditorProps) {
         <ol ref={runList} class="duet-run__list" data-testid="run-output" aria-live="polite" />
       </section>
 
-      {dialogs.value !== null && (
+      {dialogs !== null && (
         <>
-          <dialogs.value.KeyboardHelp
-            open={panel.value === "shortcuts"}
-            onClose={() => panel.value = null}
+          <dialogs.KeyboardHelp
+            open={panel === "shortcuts"}
+            onClose={() => setPanel(null)}
           />
-          <dialogs.value.PreferencesPanel
-            open={panel.value === "preferences"}
-            onClose={() => panel.value = null}
-            preferences={preferences.value}
+          <dialogs.PreferencesPanel
+            open={panel === "preferences"}
+            onClose={() => setPanel(null)}
+            preferences={preferences}
             onChange={onPreferencesChange}
           />
         </>
