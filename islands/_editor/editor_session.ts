@@ -27,7 +27,6 @@ import { holdKeys, holdKeysAgain, type KeyReplay, releaseHeldKeys } from "./held
 import { languageIndentation } from "./indentation.ts";
 import { loadKeyBindings } from "./key_bindings.ts";
 import { isDark, type Preferences } from "./preferences.ts";
-import { lazySearch } from "./lazy_search.ts";
 import { loadedLanguage, loadLanguage } from "./load_language.ts";
 import type { ActivityTracker } from "./activity.ts";
 import {
@@ -106,6 +105,7 @@ export class EditorSession {
   readonly #schemeSlot = new Compartment();
   readonly #editableSlot = new Compartment();
   readonly #typingSlot = new Compartment();
+  readonly #searchSlot = new Compartment();
   readonly #indentSlot = new Compartment();
   readonly #layoutSlot = new Compartment();
   readonly #keyBindingsSlot = new Compartment();
@@ -446,7 +446,8 @@ export class EditorSession {
         indentOnInput(),
         bracketMatching(),
         highlightActiveLine(),
-        lazySearch(),
+        // Search keys and selection matches (lazy_search.ts) come with typing support.
+        this.#searchSlot.of([]),
         this.#languageSlot.of(loadedLanguage(this.#language) ?? []),
         this.#indentSlot.of(languageIndentation(this.#language)),
         // Vim, Emacs or VS Code bindings when chosen: see key_bindings.ts.
@@ -525,22 +526,27 @@ export class EditorSession {
   #loadTypingSupport = (): void => {
     if (this.#typingRequested) return;
     this.#typingRequested = true;
-    const typing = import("./typing_support.ts").then(({ typingSupport, replayKeys }) => {
-      this.#replayKeys = replayKeys;
-      if (this.#destroyed || this.#view === null) return;
-      this.#view.dispatch({
-        effects: this.#typingSlot.reconfigure(typingSupport({
-          // The request code (and its response validation) is only needed
-          // once someone pauses typing.
-          requestSuggestion: async (request, signal) => {
-            const { fetchSuggestion } = await import("./suggestion_api.ts");
-            return fetchSuggestion(request, { signal });
-          },
-          language: () => this.#language,
-          onHintChange: (hint: Hint | null) => this.#options.onHint(hint?.text ?? null),
-        })),
-      });
-    }).catch((error: unknown) => {
+    const typing = import("./typing_support.ts").then(
+      ({ typingSupport, replayKeys, lazySearch }) => {
+        this.#replayKeys = replayKeys;
+        if (this.#destroyed || this.#view === null) return;
+        this.#view.dispatch({
+          effects: [
+            this.#searchSlot.reconfigure(lazySearch()),
+            this.#typingSlot.reconfigure(typingSupport({
+              // The request code (and its response validation) is only needed
+              // once someone pauses typing.
+              requestSuggestion: async (request, signal) => {
+                const { fetchSuggestion } = await import("./suggestion_api.ts");
+                return fetchSuggestion(request, { signal });
+              },
+              language: () => this.#language,
+              onHintChange: (hint: Hint | null) => this.#options.onHint(hint?.text ?? null),
+            })),
+          ],
+        });
+      },
+    ).catch((error: unknown) => {
       // No retry: browsers keep a module that failed to load as failed for
       // the life of the page. Typing still works, as in a plain text area.
       console.warn("Could not load the editor's key bindings", error);

@@ -38,6 +38,12 @@ class SearchLoader {
 
   constructor(view: EditorView) {
     this.#view = view;
+    // Text selected before this loader arrived (it comes with typing support).
+    if (!view.state.selection.main.empty) {
+      queueMicrotask(() =>
+        this.install().catch((error: unknown) => console.warn("Could not load search", error))
+      );
+    }
   }
 
   update(update: ViewUpdate): void {

@@ -17,6 +17,9 @@ import { autocompleteHint, type AutocompleteHintOptions } from "./autocomplete_h
 import { documentIndentation } from "./document_indentation.ts";
 
 export { replayKeys } from "./replay_keys.ts";
+// Search comes with the bindings: a search key pressed before is held and
+// replayed (held_keys.ts), so the room's first download need not carry it.
+export { lazySearch } from "./lazy_search.ts";
 
 /** Options for {@linkcode typingSupport}: those of the autocomplete hint. */
 export type TypingSupportOptions = AutocompleteHintOptions;
