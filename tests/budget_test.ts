@@ -13,7 +13,8 @@
  * Not counted, because a page that is only opened never loads them: what
  * loads on first use, i.e. the key bindings, bracket closing and hint code
  * (`islands/_editor/typing_support.ts`, when the editor is first focused or
- * pointed at), search (on a search key or the first selection), the
+ * pointed at), search (on a search key or the first selection), the dark
+ * syntax colours (only once the page is dark; the test pages are light), the
  * suggestion request (on the first pause in typing), remote carets (on first
  * focus, or when someone else's cursor first arrives), the shortcut help and
  * preferences dialogs (when opened), Vim, Emacs-style or VS Code key bindings

@@ -22,7 +22,12 @@ import { collaboration } from "./collaboration.ts";
 import { isLanguageId, type LanguageId } from "../../lib/shared/languages.ts";
 import { AccessFlag, SOCKET_PATH } from "../../lib/shared/wire.ts";
 import type { Hint } from "./autocomplete_hint.ts";
-import { DARK_SCHEME_QUERY, editorTheme, schemeExtension } from "./editor_theme.ts";
+import {
+  DARK_SCHEME_QUERY,
+  editorTheme,
+  loadDarkHighlight,
+  schemeExtension,
+} from "./editor_theme.ts";
 import { holdKeys, holdKeysAgain, type KeyReplay, releaseHeldKeys } from "./held_keys.ts";
 import { languageIndentation } from "./indentation.ts";
 import { loadKeyBindings } from "./key_bindings.ts";
@@ -179,6 +184,7 @@ export class EditorSession {
     document.addEventListener("visibilitychange", this.#onVisibilityChange);
     this.#darkScheme = matchMedia(DARK_SCHEME_QUERY);
     this.#darkScheme.addEventListener("change", this.#onSchemeChange);
+    if (this.#dark()) this.#loadDarkHighlight();
     addEventListener("pagehide", this.#onPageHide);
     addEventListener("pageshow", this.#onPageShow);
     addEventListener("beforeunload", this.#onBeforeUnload);
@@ -200,11 +206,9 @@ export class EditorSession {
     const view = this.#view;
     if (view === null) return;
     view.dispatch({
-      effects: [
-        this.#layoutSlot.reconfigure(layout(preferences)),
-        this.#schemeSlot.reconfigure(schemeExtension(this.#dark())),
-      ],
+      effects: this.#layoutSlot.reconfigure(layout(preferences)),
     });
+    this.#onSchemeChange();
     if (preferences.keyBindings !== before.keyBindings) {
       const installed = this.#installKeyBindings().catch((error: unknown) => {
         console.warn(`Could not load the ${preferences.keyBindings} key bindings`, error);
@@ -343,7 +347,20 @@ export class EditorSession {
     this.#view?.dispatch({
       effects: this.#schemeSlot.reconfigure(schemeExtension(this.#dark())),
     });
+    if (this.#dark()) this.#loadDarkHighlight();
   };
+
+  // The dark syntax colours load when the page is first dark (in parallel
+  // with connecting, for a page that opens dark), then replace the plain
+  // colour the code showed meanwhile.
+  #loadDarkHighlight(): void {
+    loadDarkHighlight().then(() => {
+      if (this.#destroyed || !this.#dark()) return;
+      this.#view?.dispatch({ effects: this.#schemeSlot.reconfigure(schemeExtension(true)) });
+    }).catch((error: unknown) => {
+      console.warn("Could not load the dark syntax colours", error);
+    });
+  }
 
   #dark(): boolean {
     return isDark(this.#preferences.theme, this.#darkScheme.matches);
@@ -486,6 +503,7 @@ export class EditorSession {
       ],
     });
     this.#view = new EditorView({ state, parent: this.#options.container });
+    if (this.#dark()) this.#loadDarkHighlight();
     // Someone who chose other key bindings gets them with the editor.
     if (this.#preferences.keyBindings !== "default") this.#loadTypingSupport();
   }

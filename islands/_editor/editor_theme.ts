@@ -7,8 +7,11 @@
  */
 import type { Extension } from "@codemirror/state";
 import { EditorView } from "@codemirror/view";
-import { defaultHighlightStyle, HighlightStyle, syntaxHighlighting } from "@codemirror/language";
-import { tags } from "@lezer/highlight";
+import {
+  defaultHighlightStyle,
+  type HighlightStyle,
+  syntaxHighlighting,
+} from "@codemirror/language";
 
 /** The media query that decides between the light and dark palettes. */
 export const DARK_SCHEME_QUERY = "(prefers-color-scheme: dark)";
@@ -65,47 +68,34 @@ export const editorTheme: Extension = EditorView.theme({
   },
 });
 
-/** A syntax palette that stays readable on the dark editor background. */
-export const darkHighlightStyle: HighlightStyle = HighlightStyle.define([
-  { tag: tags.comment, color: "#8b93a1", fontStyle: "italic" },
-  {
-    tag: [tags.keyword, tags.controlKeyword, tags.moduleKeyword],
-    color: "#d4a5ff",
-  },
-  { tag: [tags.string, tags.inserted], color: "#a8d68b" },
-  {
-    tag: [tags.regexp, tags.escape, tags.special(tags.string)],
-    color: "#f29e8e",
-  },
-  { tag: [tags.number, tags.bool, tags.atom, tags.null], color: "#f5b97a" },
-  { tag: [tags.typeName, tags.className, tags.namespace], color: "#f0d37a" },
-  {
-    tag: [
-      tags.definition(tags.variableName),
-      tags.function(tags.variableName),
-      tags.function(tags.propertyName),
-    ],
-    color: "#8cc4ff",
-  },
-  { tag: [tags.propertyName, tags.attributeName], color: "#9fd8d2" },
-  { tag: [tags.tagName, tags.deleted], color: "#f28b82" },
-  { tag: [tags.operator, tags.punctuation], color: "#b5bcc8" },
-  {
-    tag: [tags.meta, tags.macroName, tags.processingInstruction],
-    color: "#9aa4b2",
-  },
-  { tag: tags.heading, color: "#8cc4ff", fontWeight: "bold" },
-  { tag: tags.strong, fontWeight: "bold" },
-  { tag: tags.emphasis, fontStyle: "italic" },
-  { tag: tags.strikethrough, textDecoration: "line-through" },
-  { tag: [tags.link, tags.url], color: "#8cc4ff", textDecoration: "underline" },
-  { tag: tags.invalid, color: "#ff7b72" },
-]);
+let darkHighlight: HighlightStyle | null = null;
+let loadingDarkHighlight: Promise<HighlightStyle> | null = null;
 
-/** Syntax highlighting and CodeMirror's dark flag for one colour scheme. */
+/**
+ * Loads the dark scheme's syntax colours (once); `schemeExtension` uses them
+ * from then on. Light pages never call this.
+ */
+export function loadDarkHighlight(): Promise<HighlightStyle> {
+  loadingDarkHighlight ??= import("./dark_highlight.ts").then(
+    ({ darkHighlightStyle }) => darkHighlight = darkHighlightStyle,
+    (error: unknown) => {
+      loadingDarkHighlight = null;
+      throw error;
+    },
+  );
+  return loadingDarkHighlight;
+}
+
+/**
+ * Syntax highlighting and CodeMirror's dark flag for one colour scheme. In
+ * dark, until `loadDarkHighlight` has settled, code shows in the plain code
+ * colour (as before its language mode has loaded); the caller reconfigures
+ * once it has.
+ */
 export function schemeExtension(dark: boolean): Extension {
+  if (!dark) return [EditorView.darkTheme.of(false), syntaxHighlighting(defaultHighlightStyle)];
   return [
-    EditorView.darkTheme.of(dark),
-    syntaxHighlighting(dark ? darkHighlightStyle : defaultHighlightStyle),
+    EditorView.darkTheme.of(true),
+    darkHighlight === null ? [] : syntaxHighlighting(darkHighlight),
   ];
 }
