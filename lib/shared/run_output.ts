@@ -1,11 +1,12 @@
 /**
  * What a run prints, and how much of it is kept: shared by the sandbox, the
- * page and the server, each of which holds a run to the same budget. No
- * dependencies: it is bundled into the sandbox as well.
+ * page and the server, each of which holds a run to the same budget. Only
+ * browser-safe imports: it is bundled into the sandbox as well.
  *
  * @module
  */
 import type { LanguageId } from "./languages.ts";
+import { utf8Length } from "./utf8.ts";
 
 /**
  * The languages the Run button can run. (`isRunnable` in `languages.ts` says
@@ -59,21 +60,6 @@ export const RUN_STATUS_TEXT: Readonly<Record<RunStatus | "running", string>> = 
   disconnected: "Ended: the runner left",
 };
 
-/** Size in UTF-8 bytes of a string, without allocating its encoding. */
-export function utf8Bytes(text: string): number {
-  let bytes = 0;
-  for (let i = 0; i < text.length; i++) {
-    const unit = text.charCodeAt(i);
-    if (unit < 0x80) bytes += 1;
-    else if (unit < 0x800) bytes += 2;
-    else if (unit >= 0xd800 && unit <= 0xdbff && i + 1 < text.length) {
-      bytes += 4;
-      i++;
-    } else bytes += 3;
-  }
-  return bytes;
-}
-
 function lineCount(text: string): number {
   let lines = 1;
   for (
@@ -123,7 +109,7 @@ export class OutputBudget {
   admit(item: OutputItem): OutputItem | null {
     if (this.#truncated) return null;
     if (item.s === "table") {
-      const bytes = utf8Bytes(JSON.stringify(item));
+      const bytes = utf8Length(JSON.stringify(item));
       const lines = item.rows.length + 1;
       if (this.#bytes + bytes > this.#maxBytes || this.#lines + lines > this.#maxLines) {
         this.#truncated = true;
@@ -133,7 +119,7 @@ export class OutputBudget {
       this.#lines += lines;
       return item;
     }
-    const bytes = utf8Bytes(item.text);
+    const bytes = utf8Length(item.text);
     const lines = lineCount(item.text);
     if (this.#bytes + bytes <= this.#maxBytes && this.#lines + lines <= this.#maxLines) {
       this.#bytes += bytes;
@@ -149,15 +135,15 @@ export class OutputBudget {
     const room = this.#maxBytes - this.#bytes;
     // Every code unit is at least one byte, and at most three.
     let cut = Math.min(text.length, room);
-    for (let over = utf8Bytes(text.slice(0, cut)) - room; over > 0;) {
+    for (let over = utf8Length(text.slice(0, cut)) - room; over > 0;) {
       cut -= Math.max(1, Math.floor(over / 3));
-      over = utf8Bytes(text.slice(0, cut)) - room;
+      over = utf8Length(text.slice(0, cut)) - room;
     }
     // Never half a surrogate pair.
     if (cut > 0 && cut < text.length && /[\ud800-\udbff]/.test(text[cut - 1])) cut--;
     text = text.slice(0, cut);
     if (text === "") return null;
-    this.#bytes += utf8Bytes(text);
+    this.#bytes += utf8Length(text);
     this.#lines += lineCount(text);
     return { s: item.s, text };
   }

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { isRunnable, LANGUAGE_IDS } from "./languages.ts";
-import { isRunnableLanguage, OutputBudget, RUNNABLE_LANGUAGES, utf8Bytes } from "./run_output.ts";
+import { isRunnableLanguage, OutputBudget, RUNNABLE_LANGUAGES } from "./run_output.ts";
+import { utf8Length } from "./utf8.ts";
 
 Deno.test("isRunnable – the room page's answer matches the runner's list", () => {
   for (const language of LANGUAGE_IDS) {
@@ -24,7 +25,7 @@ Deno.test("OutputBudget – counts UTF-8 bytes and never cuts a character in hal
   // "é" is 2 bytes, "😀" 4 (a surrogate pair).
   const kept = budget.admit({ s: "out", text: "éé😀😀" });
   assert.deepEqual(kept, { s: "out", text: "éé" });
-  assert.equal(utf8Bytes("éé😀"), 8);
+  assert.equal(utf8Length("éé😀"), 8);
   assert.equal(budget.truncated, true);
 });
 
